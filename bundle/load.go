@@ -1,0 +1,109 @@
+// Package bundle loads an OCI bundle's config.json, validates it and applies
+// xrt's defaults.
+//
+// [Load] is the one entry point for a container's configuration: it reads
+// config.json, refuses anything xrt cannot run faithfully (see [Validate]),
+// and resolves the root filesystem. The defaults it applies only normalize;
+// none changes what the config means:
+//
+//   - mount destinations and process.cwd are cleaned ("/a/./b/" is "/a/b");
+//   - a relative source of a bind mount, which the spec defines as relative
+//     to the bundle, is made absolute;
+//   - root.path is resolved against the bundle into [Bundle.Rootfs], with
+//     symlinks followed; the spec's root.path is left as written.
+//
+// Validation errors name the field and are meant to be shown as they are;
+// the caller adds the operation ("create ...").
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Bundle is a loaded and validated bundle.
+type Bundle struct {
+	Path   string      // absolute bundle directory
+	Spec   *specs.Spec // validated and normalized config.json
+	Rootfs string      // absolute path of root.path (relative paths are relative to Path), symlinks resolved
+}
+
+// Load reads dir/config.json, parses and validates it, and checks that the
+// root filesystem exists and is a directory.
+func Load(dir string) (*Bundle, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", dir, err)
+	}
+	data, err := os.ReadFile(filepath.Join(abs, "config.json"))
+	if err != nil {
+		// The path is in our message already; keep only the errno, so the
+		// text reads "open config.json in bundle DIR: no such file or directory".
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open config.json in bundle %s: %w (create one with \"xrt spec\")", abs, err)
+		}
+		return nil, fmt.Errorf("open config.json in bundle %s: %w", abs, err)
+	}
+	spec, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", abs, err)
+	}
+	if err := Validate(spec); err != nil {
+		return nil, fmt.Errorf("bundle %s: invalid config.json: %w", abs, err)
+	}
+	rootfs, err := resolveRootfs(abs, spec.Root.Path)
+	if err != nil {
+		return nil, err
+	}
+	normalize(spec, abs)
+	return &Bundle{Path: abs, Spec: spec, Rootfs: rootfs}, nil
+}
+
+func resolveRootfs(bundle, root string) (string, error) {
+	if !filepath.IsAbs(root) {
+		root = filepath.Join(bundle, root)
+	}
+	root = filepath.Clean(root)
+	resolved, err := filepath.EvalSymlinks(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("rootfs %s does not exist: %w (check root.path in config.json)", root, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("rootfs %s: %w", root, err)
+	}
+	st, err := os.Stat(resolved)
+	if err != nil {
+		return "", fmt.Errorf("rootfs %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("rootfs %s is not a directory", root)
+	}
+	return resolved, nil
+}
+
+// normalize applies the defaults listed in the package comment. It runs
+// after Validate, so the fields it touches are known to be well formed.
+func normalize(s *specs.Spec, bundle string) {
+	s.Process.Cwd = filepath.Clean(s.Process.Cwd)
+	for i := range s.Mounts {
+		m := &s.Mounts[i]
+		m.Destination = filepath.Clean(m.Destination)
+		if m.Source != "" && !filepath.IsAbs(m.Source) && isBind(m.Options) {
+			m.Source = filepath.Join(bundle, m.Source)
+		}
+	}
+}
+
+func isBind(options []string) bool {
+	return slices.Contains(options, "bind") || slices.Contains(options, "rbind")
+}

@@ -1,0 +1,182 @@
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Validate checks a parsed config for what xrt needs and for what the
+// runtime-spec requires of a Linux config. It returns the first problem
+// found; sections for other platforms (windows, solaris, vm, zos, freebsd)
+// are ignored.
+func Validate(s *specs.Spec) error {
+	if s == nil {
+		return errors.New("config is empty")
+	}
+	for _, check := range [...]func(*specs.Spec) error{
+		checkVersion,
+		checkRoot,
+		checkProcess,
+		checkMounts,
+		checkHooks,
+		checkLinux,
+		unsupported,
+	} {
+		if err := check(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkVersion(s *specs.Spec) error {
+	if s.Version == "" {
+		return errors.New("ociVersion is missing")
+	}
+	if !supportedVersion(s.Version) {
+		return fmt.Errorf("unsupported ociVersion %q: xrt supports 1.0.0 to 1.3.x", s.Version)
+	}
+	return nil
+}
+
+// supportedVersion accepts 1.MINOR.PATCH with an optional "-pre" or "+build"
+// suffix (1.0.2-dev, 1.3.0+dev). Later minor versions stay compatible.
+func supportedVersion(v string) bool {
+	core := v
+	if i := strings.IndexAny(v, "-+"); i >= 0 {
+		if i == len(v)-1 {
+			return false
+		}
+		core = v[:i]
+	}
+	major, rest, ok := strings.Cut(core, ".")
+	if !ok || major != "1" {
+		return false
+	}
+	minor, patch, ok := strings.Cut(rest, ".")
+	return ok && isDigits(minor) && isDigits(patch)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func checkRoot(s *specs.Spec) error {
+	if s.Root == nil || s.Root.Path == "" {
+		return errors.New("root.path is missing")
+	}
+	return nil
+}
+
+func checkProcess(s *specs.Spec) error {
+	p := s.Process
+	if p == nil {
+		return errors.New("process is missing")
+	}
+	if len(p.Args) == 0 {
+		return errors.New("process.args must not be empty")
+	}
+	if !filepath.IsAbs(p.Cwd) {
+		return fmt.Errorf("process.cwd %q must be an absolute path", p.Cwd)
+	}
+	if err := checkCapabilities(p.Capabilities); err != nil {
+		return err
+	}
+	return checkRlimits(p.Rlimits)
+}
+
+func checkMounts(s *specs.Spec) error {
+	for i, m := range s.Mounts {
+		// The spec still allows relative destinations ("relative to /"),
+		// deprecated; xrt refuses them to keep configs explicit.
+		if !filepath.IsAbs(m.Destination) {
+			return fmt.Errorf("mount destination %q must be an absolute path (mounts[%d])", m.Destination, i)
+		}
+	}
+	return nil
+}
+
+func checkHooks(s *specs.Spec) error {
+	h := s.Hooks
+	if h == nil {
+		return nil
+	}
+	for _, list := range [...]struct {
+		name  string
+		hooks []specs.Hook
+	}{
+		{"prestart", h.Prestart},
+		{"createRuntime", h.CreateRuntime},
+		{"createContainer", h.CreateContainer},
+		{"startContainer", h.StartContainer},
+		{"poststart", h.Poststart},
+		{"poststop", h.Poststop},
+	} {
+		for i, hook := range list.hooks {
+			if !filepath.IsAbs(hook.Path) {
+				return fmt.Errorf("hook path %q must be absolute (hooks.%s[%d])", hook.Path, list.name, i)
+			}
+			if hook.Timeout != nil && *hook.Timeout <= 0 {
+				return fmt.Errorf("hook timeout must be positive (hooks.%s[%d].timeout is %d)", list.name, i, *hook.Timeout)
+			}
+		}
+	}
+	return nil
+}
+
+func checkLinux(s *specs.Spec) error {
+	l := s.Linux
+	if l == nil {
+		l = &specs.Linux{}
+	}
+	ns, err := checkNamespaces(l.Namespaces)
+	if err != nil {
+		return err
+	}
+	if err := checkIDMappings(l, ns); err != nil {
+		return err
+	}
+	if s.Hostname != "" && !ns.has(specs.UTSNamespace) {
+		return errors.New(`hostname needs a new uts namespace (add {"type": "uts"} to linux.namespaces)`)
+	}
+	if s.Domainname != "" && !ns.has(specs.UTSNamespace) {
+		return errors.New(`domainname needs a new uts namespace (add {"type": "uts"} to linux.namespaces)`)
+	}
+	if err := checkSysctl(l.Sysctl, ns); err != nil {
+		return err
+	}
+	return checkDevices(l.Devices)
+}
+
+func checkDevices(devices []specs.LinuxDevice) error {
+	for _, d := range devices {
+		if !filepath.IsAbs(d.Path) {
+			return fmt.Errorf("device path %q must be absolute", d.Path)
+		}
+		switch d.Type {
+		case "c", "b", "u", "p":
+		default:
+			return fmt.Errorf("device %s: unknown type %q (want c, b, u or p)", d.Path, d.Type)
+		}
+	}
+	return nil
+}
+
+// unsupported refuses the fields that xrt parses but does not implement
+// yet, so that a config asking for them fails instead of running without
+// them. Keep this list short and current.
+func unsupported(s *specs.Spec) error {
+	if s.Linux != nil && s.Linux.IntelRdt != nil {
+		return errors.New("linux.intelRdt is not supported")
+	}
+	return nil
+}
