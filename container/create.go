@@ -1,0 +1,141 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"xrt/bundle"
+	"xrt/containerinit"
+	"xrt/hooks"
+)
+
+// CreateOpts are the inputs of `xrt create`.
+type CreateOpts struct {
+	Root         string
+	ID           string
+	Bundle       *bundle.Bundle
+	PidFile      string
+	NoPivot      bool
+	NoNewKeyring bool
+	PreserveFDs  int
+}
+
+// Create makes the state directory, spawns init and waits until it is set
+// up and blocked on exec.fifo. On failure it removes everything it made.
+func Create(o *CreateOpts) (_ *Container, err error) {
+	if err := ValidateID(o.ID); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
+	}
+	c := &Container{dir: filepath.Join(o.Root, o.ID)}
+	if err := os.Mkdir(c.dir, 0o711); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("container %q already exists: pick another id or `xrt delete %s` first", o.ID, o.ID)
+		}
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	if c.lock, err = lockDir(c.dir); err != nil {
+		os.Remove(c.dir)
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.destroy()
+			c.Unlock()
+		}
+	}()
+
+	spec := o.Bundle.Spec
+	c.State = State{
+		ID:      o.ID,
+		Bundle:  o.Bundle.Path,
+		Rootfs:  o.Bundle.Rootfs,
+		Created: time.Now().UTC(),
+		Owner:   "",
+		Spec:    spec,
+	}
+	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("create exec.fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec.fifo: %w", err)
+	}
+	defer fifo.Close()
+
+	p, err := spawn(&spawnOpts{
+		cfg: &containerinit.Config{
+			ID:           o.ID,
+			Rootfs:       o.Bundle.Rootfs,
+			Spec:         spec,
+			NoPivot:      o.NoPivot,
+			NoNewKeyring: o.NoNewKeyring,
+			PreserveFDs:  o.PreserveFDs,
+		},
+		fifo:  fifo,
+		state: c.ociState(Creating),
+		onHooks: func(st *specs.State) error {
+			h := spec.Hooks
+			if err := hooks.Run("prestart", h.Prestart, st); err != nil { //nolint:staticcheck // deprecated, still honoured
+				return err
+			}
+			return hooks.Run("createRuntime", h.CreateRuntime, st)
+		},
+	})
+	if p != nil {
+		c.Pid, c.PidStart = p.pid, p.start
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+	}
+	if err := c.save(); err != nil {
+		return nil, err
+	}
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, c.Pid); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// ociState is the runtime-spec state given to hooks.
+func (c *Container) ociState(status string) specs.State {
+	s := specs.State{
+		Version: specs.Version,
+		ID:      c.ID,
+		Status:  specs.ContainerState(status),
+		Pid:     c.Pid,
+		Bundle:  c.Bundle,
+	}
+	if c.Spec != nil {
+		s.Annotations = c.Spec.Annotations
+	}
+	return s
+}
+
+// writePidFile writes pid atomically, so an engine never reads half a number.
+func writePidFile(path string, pid int) error {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path))
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	return nil
+}

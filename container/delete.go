@@ -1,0 +1,73 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xrt/hooks"
+	"xrt/logs"
+)
+
+// Delete removes a stopped (or, with force, any) container: its init and
+// processes, its state directory, then runs the poststop hooks.
+func (c *Container) Delete(force bool) error {
+	st := c.Status()
+	if st != Stopped && st != Created && !force {
+		return fmt.Errorf("cannot delete container %q: it is %s; stop it first or use --force", c.ID, st)
+	}
+	if err := c.destroy(); err != nil {
+		return err
+	}
+	if h := c.Spec.Hooks; h != nil {
+		state := c.ociState(Stopped)
+		if err := hooks.Run("poststop", h.Poststop, &state); err != nil {
+			logs.Warnf("container %s: %v", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// destroy kills init if it still runs and removes the state directory.
+func (c *Container) destroy() error {
+	if err := c.killAndWait(); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(c.dir); err != nil {
+		return fmt.Errorf("remove state directory %s: %w", c.dir, err)
+	}
+	return nil
+}
+
+// killAndWait SIGKILLs init (and so its whole pid namespace) and waits until
+// it has exited, reaping it when it is our child.
+func (c *Container) killAndWait() error {
+	fd, err := c.pidfd()
+	if err != nil {
+		return nil // already gone
+	}
+	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("kill container %q: %w", c.ID, err)
+	}
+	// A pidfd polls readable once the process has exited.
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := unix.Poll(fds, int(time.Until(deadline).Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("wait for container %q: %w", c.ID, err)
+		}
+		if n > 0 {
+			var info unix.Siginfo
+			unix.Waitid(unix.P_PIDFD, fd, &info, unix.WEXITED|unix.WNOHANG, nil)
+			return nil
+		}
+	}
+	return fmt.Errorf("container %q: init %d did not exit 10s after SIGKILL", c.ID, c.Pid)
+}

@@ -1,0 +1,24 @@
+package container
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Kill sends sig to the container's init, through a pidfd so that a pid the
+// kernel gave to another process is never signalled.
+func (c *Container) Kill(sig unix.Signal) error {
+	if st := c.Status(); st == Stopped {
+		return fmt.Errorf("cannot kill container %q: it is not running", c.ID)
+	}
+	fd, err := c.pidfd()
+	if err != nil {
+		return fmt.Errorf("cannot kill container %q: it is not running", c.ID)
+	}
+	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+		return fmt.Errorf("kill container %q with %s: %w", c.ID, unix.SignalName(sig), err)
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package container
+
+import (
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Report is what `xrt state` and `xrt list -f json` print: the runtime-spec
+// state plus the fields runc adds, which engines read.
+type Report struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      string            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Owner       string            `json:"owner"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Report describes the container as it is now.
+func (c *Container) Report() Report {
+	r := Report{
+		OCIVersion: specs.Version,
+		ID:         c.ID,
+		Pid:        c.Pid,
+		Status:     c.Status(),
+		Bundle:     c.Bundle,
+		Rootfs:     c.Rootfs,
+		Created:    c.Created,
+		Owner:      c.Owner,
+	}
+	if c.Spec != nil {
+		r.OCIVersion = c.Spec.Version
+		r.Annotations = c.Spec.Annotations
+	}
+	if r.Status == Stopped {
+		r.Pid = 0
+	}
+	return r
+}

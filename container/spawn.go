@@ -1,0 +1,201 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"xrt/containerinit"
+	"xrt/handshake"
+	"xrt/nsenter"
+)
+
+// spawnOpts says how to start one `xrt init`.
+type spawnOpts struct {
+	cfg   *containerinit.Config
+	fifo  *os.File // O_PATH exec.fifo; nil when init need not wait for start
+	state specs.State
+	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
+	onHooks func(state *specs.State) error
+}
+
+// initProc is a started init: its pid in our pid namespace and start time.
+type initProc struct {
+	pid   int
+	start uint64
+}
+
+// spawn starts `xrt init` from our own binary and drives the handshake until
+// init reports ready. On failure nothing it started is left running.
+func spawn(o *spawnOpts) (p *initProc, err error) {
+	// init is the child of a short-lived intermediate process: as a
+	// subreaper we inherit it, so `run` can wait for it and a failed
+	// create can reap it.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("become subreaper: %w", err)
+	}
+	parent, child, err := handshake.Pair()
+	if err != nil {
+		return nil, err
+	}
+	defer parent.Close()
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		child.Close()
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+
+	extra := make([]*os.File, 0, o.cfg.PreserveFDs+3)
+	for i := 0; i < o.cfg.PreserveFDs; i++ {
+		extra = append(extra, os.NewFile(uintptr(3+i), "preserved"))
+	}
+	fd := func(f *os.File) string {
+		extra = append(extra, f)
+		return strconv.Itoa(2 + len(extra))
+	}
+	env := []string{
+		nsenter.EnvSync + "=" + fd(child),
+		containerinit.EnvConfig + "=" + fd(cfgR),
+		nsenter.EnvNS + "=" + namespaceList(o.cfg.Spec),
+		nsenter.EnvTimeNS + "=" + timeOffsets(o.cfg.Spec),
+	}
+	if o.fifo != nil {
+		env = append(env, containerinit.EnvFifo+"="+fd(o.fifo))
+	}
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"xrt", "init"},
+		Env:        env,
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		ExtraFiles: extra,
+	}
+	err = cmd.Start()
+	child.Close()
+	cfgR.Close()
+	if err != nil {
+		cfgW.Close()
+		return nil, fmt.Errorf("start init: %w", err)
+	}
+	go func() {
+		json.NewEncoder(cfgW).Encode(o.cfg)
+		cfgW.Close()
+	}()
+
+	p = &initProc{}
+	defer func() {
+		if err != nil {
+			cmd.Process.Kill()
+			if p.pid > 0 && p.pid != cmd.Process.Pid {
+				killAndReap(p.pid)
+			}
+			cmd.Wait()
+		}
+	}()
+	if err := parent.Send(handshake.Msg{Type: handshake.Go}); err != nil {
+		return p, fmt.Errorf("init exited early: %w", err)
+	}
+	for {
+		m, err := parent.Recv()
+		if errors.Is(err, io.EOF) {
+			return p, errors.New("init exited without saying why (see the log and stderr)")
+		}
+		if err != nil {
+			return p, err
+		}
+		switch m.Type {
+		case handshake.Error:
+			return p, errors.New(m.Message)
+		case handshake.UserMap:
+			if err := writeIDMaps(m.Pid, o.cfg.Spec.Linux); err != nil {
+				return p, err
+			}
+			err = parent.Send(handshake.Msg{Type: handshake.Ack})
+		case handshake.Pid:
+			p.pid = m.Pid
+			if p.pid != cmd.Process.Pid {
+				cmd.Wait() // the intermediate process, which forked init
+			}
+			if p.start, _, err = procStat(p.pid); err != nil {
+				return p, fmt.Errorf("init %d: %w", p.pid, err)
+			}
+			o.state.Pid = p.pid
+			b, _ := json.Marshal(&o.state)
+			err = parent.Send(handshake.Msg{Type: handshake.State, State: b})
+		case handshake.Hooks:
+			if err := o.onHooks(&o.state); err != nil {
+				return p, err
+			}
+			err = parent.Send(handshake.Msg{Type: handshake.Ack})
+		case handshake.Ready:
+			return p, nil
+		default:
+			return p, fmt.Errorf("init sent an unknown message %q", m.Type)
+		}
+		if err != nil {
+			return p, err
+		}
+	}
+}
+
+// namespaceList encodes linux.namespaces for nsenter: "pid,mount,network=/path".
+func namespaceList(s *specs.Spec) string {
+	if s.Linux == nil {
+		return ""
+	}
+	parts := make([]string, 0, len(s.Linux.Namespaces))
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Path != "" {
+			parts = append(parts, string(ns.Type)+"="+ns.Path)
+		} else {
+			parts = append(parts, string(ns.Type))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// timeOffsets encodes linux.timeOffsets in /proc/self/timens_offsets format.
+func timeOffsets(s *specs.Spec) string {
+	if s.Linux == nil {
+		return ""
+	}
+	var b strings.Builder
+	for clock, off := range s.Linux.TimeOffsets {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, off.Secs, off.Nanosecs)
+	}
+	return b.String()
+}
+
+func writeIDMaps(pid int, l *specs.Linux) error {
+	write := func(file string, maps []specs.LinuxIDMapping) error {
+		var b strings.Builder
+		for _, m := range maps {
+			fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+		}
+		path := fmt.Sprintf("/proc/%d/%s", pid, file)
+		if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
+	if err := write("uid_map", l.UIDMappings); err != nil {
+		return err
+	}
+	return write("gid_map", l.GIDMappings)
+}
+
+// killAndReap sends SIGKILL to pid and reaps it when it is our child.
+func killAndReap(pid int) {
+	unix.Kill(pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+}

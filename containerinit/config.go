@@ -1,0 +1,24 @@
+// Package containerinit is the Go half of `xrt init`, the process that
+// becomes the container: nsenter (C) has already put it into the
+// container's namespaces; this package sets up the root filesystem and the
+// process (hostname, sysctl, rlimits, user, capabilities), reports ready,
+// blocks on exec.fifo until `xrt start`, and execs the container's program.
+package containerinit
+
+import specs "github.com/opencontainers/runtime-spec/specs-go"
+
+// Environment variables the parent sets for `xrt init`, next to nsenter's.
+const (
+	EnvConfig = "_XRT_CONFIG_FD" // pipe carrying Config as JSON
+	EnvFifo   = "_XRT_FIFO_FD"   // O_PATH fd of <root>/<id>/exec.fifo
+)
+
+// Config is everything init needs, sent by the parent over a pipe.
+type Config struct {
+	ID           string      `json:"id"`
+	Rootfs       string      `json:"rootfs"`
+	Spec         *specs.Spec `json:"spec"`
+	NoPivot      bool        `json:"noPivot,omitempty"`
+	NoNewKeyring bool        `json:"noNewKeyring,omitempty"`
+	PreserveFDs  int         `json:"preserveFds,omitempty"`
+}

@@ -1,0 +1,177 @@
+package containerinit
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"xrt/handshake"
+	"xrt/hooks"
+	"xrt/nsenter"
+	"xrt/rootfs"
+)
+
+// Run is `xrt init`. It returns only on failure, after telling the parent;
+// on success the process becomes the container's program.
+func Run() error {
+	// Credentials, capabilities and personality are per thread: everything
+	// from here to execve happens on this one.
+	runtime.LockOSThread()
+	conn := handshake.FromFD(envFD(nsenter.EnvSync))
+	err := run(conn)
+	if err != nil && conn.SendError(err) != nil {
+		// The parent is gone (we are past start): the container's stderr
+		// is the only place left to say it.
+		fmt.Fprintln(os.Stderr, "xrt init:", err)
+	}
+	return err
+}
+
+func run(conn *handshake.Conn) error {
+	cfg, err := readConfig()
+	if err != nil {
+		return err
+	}
+	m, err := conn.Recv()
+	if err != nil || m.Type != handshake.State {
+		return fmt.Errorf("init: expected the state from the parent: %v", err)
+	}
+	var state specs.State
+	if err := json.Unmarshal(m.State, &state); err != nil {
+		return fmt.Errorf("init: decode state: %w", err)
+	}
+	spec := cfg.Spec
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if !cfg.NoNewKeyring {
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil && err != unix.ENOSYS {
+			return fmt.Errorf("join a new session keyring: %w", err)
+		}
+	}
+
+	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot}
+	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
+	if newMountNS {
+		if err := rootfs.Prepare(rc); err != nil {
+			return err
+		}
+	}
+	if h := spec.Hooks; h != nil {
+		if len(h.Prestart)+len(h.CreateRuntime) > 0 { //nolint:staticcheck // prestart is deprecated, still honoured
+			if err := conn.Send(handshake.Msg{Type: handshake.Hooks}); err != nil {
+				return err
+			}
+			if m, err := conn.Recv(); err != nil || m.Type != handshake.Ack {
+				return fmt.Errorf("init: parent did not finish the hooks: %v", err)
+			}
+		}
+		if err := hooks.Run("createContainer", h.CreateContainer, &state); err != nil {
+			return err
+		}
+	}
+	if newMountNS {
+		if err := rootfs.Pivot(rc); err != nil {
+			return err
+		}
+	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
+		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+	}
+	if err := setupKernel(spec); err != nil {
+		return err
+	}
+	if newMountNS {
+		if err := rootfs.Finalize(rc); err != nil {
+			return err
+		}
+	}
+
+	p := spec.Process
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return err
+	}
+	if err := setupProcess(spec); err != nil {
+		return err
+	}
+	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
+		return err
+	}
+	conn.Close()
+
+	if err := waitForStart(); err != nil {
+		return err
+	}
+	if h := spec.Hooks; h != nil {
+		state.Status = specs.StateRunning
+		if err := hooks.Run("startContainer", h.StartContainer, &state); err != nil {
+			return err
+		}
+	}
+	// Only stdio and the preserved fds may reach the container's program.
+	if err := unix.CloseRange(uint(3+cfg.PreserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("close fds: %w", err)
+	}
+	if err := syscall.Exec(path, p.Args, env(p)); err != nil {
+		return fmt.Errorf("exec %s: %w", path, err)
+	}
+	return nil
+}
+
+func readConfig() (*Config, error) {
+	f := os.NewFile(uintptr(envFD(EnvConfig)), "config")
+	defer f.Close()
+	var cfg Config
+	if err := json.NewDecoder(f).Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("init: read config: %w", err)
+	}
+	if cfg.Spec == nil || cfg.Spec.Process == nil {
+		return nil, fmt.Errorf("init: config has no process")
+	}
+	return &cfg, nil
+}
+
+// waitForStart blocks opening exec.fifo for writing until `xrt start` opens
+// it for reading, then writes one byte to prove init was still alive.
+func waitForStart() error {
+	fd := envFD(EnvFifo)
+	if fd < 0 {
+		return nil
+	}
+	path := "/proc/self/fd/" + strconv.Itoa(fd)
+	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec.fifo through %s (the container needs /proc mounted): %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte{0}); err != nil {
+		return fmt.Errorf("write exec.fifo: %w", err)
+	}
+	return nil
+}
+
+func envFD(name string) int {
+	n, err := strconv.Atoi(os.Getenv(name))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == t {
+			return ns.Path == ""
+		}
+	}
+	return false
+}

@@ -1,0 +1,94 @@
+package containerinit
+
+import (
+	"fmt"
+	"unsafe"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"xrt/bundle"
+)
+
+// setupProcess turns init into the container's process, short of exec:
+// rlimits, oomScoreAdj, personality, user, capabilities, no_new_privs, umask
+// and cwd, in the order the kernel's permission checks need.
+func setupProcess(s *specs.Spec) error {
+	p := s.Process
+	for _, rl := range p.Rlimits {
+		n, ok := bundle.RlimitNumber(rl.Type)
+		if !ok {
+			return fmt.Errorf("unknown rlimit %q", rl.Type)
+		}
+		lim := unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		if err := unix.Prlimit(0, n, &lim, nil); err != nil {
+			return fmt.Errorf("set rlimit %s to %d/%d: %w", rl.Type, rl.Soft, rl.Hard, err)
+		}
+	}
+	if err := setupProcessKernel(s); err != nil {
+		return err
+	}
+	caps, err := parseCaps(p.Capabilities)
+	if err != nil {
+		return err
+	}
+	if err := dropBounding(caps.bounding); err != nil {
+		return err
+	}
+	if err := setUser(p.User); err != nil {
+		return err
+	}
+	if err := applyCaps(caps); err != nil {
+		return err
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	mask := 0o022
+	if p.User.Umask != nil {
+		mask = int(*p.User.Umask)
+	}
+	unix.Umask(mask)
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("chdir to process.cwd %q: %w", cwd, err)
+	}
+	return nil
+}
+
+// setUser switches this thread to the container's user, keeping the
+// permitted capabilities across the switch so applyCaps can set them.
+// Raw per-thread syscalls: the thread execs right after.
+func setUser(u specs.User) error {
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("set keepcaps: %w", err)
+	}
+	gids := make([]uint32, len(u.AdditionalGids))
+	copy(gids, u.AdditionalGids)
+	var ptr unsafe.Pointer
+	if len(gids) > 0 {
+		ptr = unsafe.Pointer(&gids[0])
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gids)), uintptr(ptr), 0); errno != 0 {
+		// A user namespace with setgroups denied cannot drop groups; only
+		// an explicit list is an error then.
+		if len(gids) > 0 || errno != unix.EPERM {
+			return fmt.Errorf("set additional gids %v: %w", gids, errno)
+		}
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID)); errno != 0 {
+		return fmt.Errorf("set gid %d: %w", u.GID, errno)
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); errno != 0 {
+		return fmt.Errorf("set uid %d: %w", u.UID, errno)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear keepcaps: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"xrt/container"
+)
+
+var createFlags = []cli.Flag{
+	&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "bundle directory (holds config.json)"},
+	&cli.StringFlag{Name: "pid-file", Usage: "write the init pid to this file"},
+	&cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master (process.terminal)"},
+	&cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root"},
+	&cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
+	&cli.IntFlag{Name: "preserve-fds", Usage: "pass this many extra fds (from 3) to the container"},
+}
+
+var createCommand = &cli.Command{
+	Name:      "create",
+	Usage:     "create a container: set it up and wait for start",
+	ArgsUsage: "<container-id>",
+	Flags:     createFlags,
+	Action: func(c *cli.Context) error {
+		ctr, err := createFromFlags(c)
+		if err != nil {
+			return err
+		}
+		ctr.Unlock()
+		return nil
+	},
+}
+
+func createFromFlags(c *cli.Context) (*container.Container, error) {
+	id, err := oneID(c)
+	if err != nil {
+		return nil, err
+	}
+	b, err := loadBundle(c.String("bundle"), c.String("console-socket"), c.Bool("detach") || c.Command.Name == "create")
+	if err != nil {
+		return nil, err
+	}
+	return container.Create(&container.CreateOpts{
+		Root:         c.String("root"),
+		ID:           id,
+		Bundle:       b,
+		PidFile:      c.String("pid-file"),
+		NoPivot:      c.Bool("no-pivot"),
+		NoNewKeyring: c.Bool("no-new-keyring"),
+		PreserveFDs:  c.Int("preserve-fds"),
+	})
+}

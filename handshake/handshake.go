@@ -1,0 +1,89 @@
+// Package handshake is the typed conversation between xrt and the init it
+// spawns (`xrt init`, first its C half in nsenter, then its Go half in
+// containerinit), over a SOCK_SEQPACKET socket pair: one JSON message per
+// packet, so no framing is needed and a dead peer reads as EOF.
+package handshake
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Message types, in the order they usually flow.
+const (
+	Go      = "go"      // parent → init: cgroup placement done, go ahead
+	UserMap = "usermap" // init → parent: write uid/gid maps for Pid
+	Ack     = "ack"     // parent → init: done what was asked
+	Pid     = "pid"     // init → parent: Pid is the container's init
+	State   = "state"   // parent → init: the runtime-spec state, for hooks
+	Hooks   = "hooks"   // init → parent: run createRuntime and prestart hooks now
+	Ready   = "ready"   // init → parent: set up, about to block on exec.fifo
+	Error   = "error"   // either way: Message says what failed
+)
+
+// Msg is one packet.
+type Msg struct {
+	Type    string          `json:"type"`
+	Pid     int             `json:"pid,omitempty"`
+	Message string          `json:"message,omitempty"`
+	State   json.RawMessage `json:"state,omitempty"`
+}
+
+// Conn is one end of the socket pair.
+type Conn struct{ f *os.File }
+
+// Pair returns the parent's end and the child's end (to pass to the child,
+// which inherits it without close-on-exec through ExtraFiles).
+func Pair() (parent *Conn, child *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	return &Conn{os.NewFile(uintptr(fds[0]), "handshake")}, os.NewFile(uintptr(fds[1]), "handshake-child"), nil
+}
+
+// FromFD wraps an inherited end.
+func FromFD(fd int) *Conn { return &Conn{os.NewFile(uintptr(fd), "handshake")} }
+
+// Send writes one message.
+func (c *Conn) Send(m Msg) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := c.f.Write(b); err != nil {
+		return fmt.Errorf("send %s: %w", m.Type, err)
+	}
+	return nil
+}
+
+// Recv reads one message; io.EOF means the peer is gone.
+func (c *Conn) Recv() (Msg, error) {
+	var m Msg
+	buf := make([]byte, 1<<16)
+	n, err := c.f.Read(buf)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return m, io.EOF
+		}
+		return m, fmt.Errorf("receive: %w", err)
+	}
+	if n == 0 {
+		return m, io.EOF
+	}
+	if err := json.Unmarshal(buf[:n], &m); err != nil {
+		return m, fmt.Errorf("receive: bad message %q: %w", buf[:n], err)
+	}
+	return m, nil
+}
+
+// SendError reports err to the peer.
+func (c *Conn) SendError(err error) error { return c.Send(Msg{Type: Error, Message: err.Error()}) }
+
+// Close closes this end.
+func (c *Conn) Close() error { return c.f.Close() }

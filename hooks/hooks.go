@@ -1,0 +1,64 @@
+// Package hooks runs OCI lifecycle hooks: each gets the container's state
+// JSON on stdin, its own args and env, and is killed when its timeout passes.
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Run runs hs in order and stops at the first failure. kind names the hook
+// point (createRuntime, poststart, ...) in errors.
+func Run(kind string, hs []specs.Hook, state *specs.State) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	input, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("%s hook: encode state: %w", kind, err)
+	}
+	for i := range hs {
+		if err := run(&hs[i], input); err != nil {
+			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, hs[i].Path, err)
+		}
+	}
+	return nil
+}
+
+func run(h *specs.Hook, input []byte) error {
+	ctx := context.Background()
+	if h.Timeout != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*h.Timeout)*time.Second)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, h.Path)
+	if len(h.Args) > 0 {
+		cmd.Args = h.Args
+	}
+	cmd.Env = h.Env
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	cmd.Stdin = bytes.NewReader(input)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("timed out after %ds", *h.Timeout)
+	}
+	if err != nil {
+		if msg := strings.TrimSpace(out.String()); msg != "" {
+			return fmt.Errorf("%w: %s", err, msg)
+		}
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// xrt is a low-level OCI container runtime with runc's command line.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"xrt/containerinit"
+	"xrt/logs"
+	_ "xrt/nsenter" // the C constructor that enters namespaces for `xrt init`
+)
+
+// Set by the Makefile.
+var (
+	version = "0.1.0-dev"
+	commit  = "unknown"
+)
+
+func main() {
+	// `xrt init` is the container's first process: skip the command line
+	// machinery entirely, every microsecond here is container start time.
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		if err := containerinit.Run(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	if err := newApp().Run(os.Args); err != nil {
+		if code, ok := err.(exitCode); ok {
+			os.Exit(int(code))
+		}
+		logs.Errorf("%v", err)
+		fmt.Fprintln(os.Stderr, "xrt:", err)
+		os.Exit(1)
+	}
+}
+
+// exitCode ends xrt with a status and no message: `run` returns the
+// container's.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func newApp() *cli.App {
+	cli.VersionPrinter = func(c *cli.Context) {
+		fmt.Printf("xrt version %s\ncommit: %s\nspec: %s\n", version, commit, specVersion)
+	}
+	return &cli.App{
+		Name:                   "xrt",
+		Usage:                  "run OCI containers (a runc-compatible runtime)",
+		Version:                version,
+		UseShortOptionHandling: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Value: "/run/xrt", Usage: "directory for container state"},
+			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
+			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
+			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "accepted for runc compatibility; not supported"},
+			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "accepted for runc compatibility"},
+		},
+		Before: func(c *cli.Context) error {
+			return logs.Setup(c.String("log"), c.String("log-format"), c.Bool("debug"))
+		},
+		Commands: []*cli.Command{
+			createCommand, startCommand, runCommand, stateCommand, killCommand,
+			deleteCommand, listCommand, specCommand,
+		},
+	}
+}
+
+// oneID returns the single container id argument.
+func oneID(c *cli.Context) (string, error) {
+	if c.NArg() != 1 {
+		return "", fmt.Errorf("%s: expected exactly one container id, got %d arguments", c.Command.Name, c.NArg())
+	}
+	return c.Args().First(), nil
+}

@@ -1,0 +1,20 @@
+// Package nsenter is the C half of `xrt init`: a constructor that runs before
+// the Go runtime starts, while the process is still single-threaded, and puts
+// it into the container's namespaces. Joining a user or mount namespace and
+// entering a new PID namespace are impossible from a multi-threaded Go
+// process, which is why this part is C.
+//
+// The constructor does nothing unless the parent set _XRT_SYNC_FD, so every
+// other xrt command pays nothing for it. Its protocol with the parent is
+// described in nsenter.c; the message types live in package handshake.
+package nsenter
+
+// #cgo CFLAGS: -Wall -Wextra -O2
+import "C"
+
+// Environment variables the parent sets for `xrt init`.
+const (
+	EnvSync   = "_XRT_SYNC_FD" // fd of the SOCK_SEQPACKET socket to the parent
+	EnvNS     = "_XRT_NS"      // comma list: "pid,mount" to create, "network=/path" to join
+	EnvTimeNS = "_XRT_TIMENS"  // lines for /proc/self/timens_offsets
+)

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"xrt/logs"
+)
+
+var runCommand = &cli.Command{
+	Name:      "run",
+	Usage:     "create and start a container; wait for it unless --detach",
+	ArgsUsage: "<container-id>",
+	Flags: append([]cli.Flag{
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once the container runs"},
+		&cli.BoolFlag{Name: "keep", Usage: "do not delete the container after it exits"},
+	}, createFlags...),
+	Action: func(c *cli.Context) error {
+		// Catch signals before the container exists, to forward them all.
+		sigs := make(chan os.Signal, 64)
+		if !c.Bool("detach") {
+			signal.Notify(sigs)
+		}
+		ctr, err := createFromFlags(c)
+		if err != nil {
+			return err
+		}
+		defer ctr.Unlock()
+		if err := ctr.Start(); err != nil {
+			ctr.Delete(true)
+			return err
+		}
+		if c.Bool("detach") {
+			return nil
+		}
+		status := waitForwarding(ctr.Pid, sigs)
+		signal.Stop(sigs)
+		if !c.Bool("keep") {
+			if err := ctr.Delete(true); err != nil {
+				logs.Warnf("delete %s: %v", ctr.ID, err)
+			}
+		}
+		return exitCode(status)
+	},
+}
+
+// waitForwarding waits for pid, our child (xrt is a subreaper), forwarding
+// every signal we receive to it, and returns its shell-style exit status.
+func waitForwarding(pid int, sigs chan os.Signal) int {
+	done := make(chan unix.WaitStatus, 1)
+	go func() {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if err != unix.EINTR {
+				break
+			}
+		}
+		done <- ws
+	}()
+	for {
+		select {
+		case s := <-sigs:
+			sig := s.(unix.Signal)
+			if sig == unix.SIGCHLD || sig == unix.SIGURG || sig == unix.SIGWINCH {
+				continue
+			}
+			unix.Kill(pid, sig)
+		case ws := <-done:
+			if ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
+			return ws.ExitStatus()
+		}
+	}
+}
