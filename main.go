@@ -1,4 +1,10 @@
 // xrt is a low-level OCI container runtime with runc's command line.
+//
+// GOMAXPROCS follows the host, not the cgroup: xrt processes are short-lived
+// and the runtime then need not keep watching the cgroup's CPU limit.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -37,7 +37,7 @@ func Locked(root, id string) (*Container, error) {
 	}
 	l, err := lockDir(c.dir)
 	if err != nil {
-		return nil, fmt.Errorf("container %q does not exist: %w", id, ErrNotExist)
+		return nil, notExistError(id)
 	}
 	// It may have been deleted while we waited for the lock.
 	c2, err := Load(root, id)

@@ -64,6 +64,11 @@ func (c *Container) save() error {
 // ErrNotExist is returned (wrapped) for an id with no state directory.
 var ErrNotExist = errors.New("container does not exist")
 
+type notExistError string
+
+func (id notExistError) Error() string        { return fmt.Sprintf("container %q does not exist", string(id)) }
+func (id notExistError) Is(target error) bool { return target == ErrNotExist }
+
 // Load reads the state of container id under root.
 func Load(root, id string) (*Container, error) {
 	if err := ValidateID(id); err != nil {
@@ -72,7 +77,7 @@ func Load(root, id string) (*Container, error) {
 	c := &Container{dir: filepath.Join(root, id)}
 	b, err := os.ReadFile(filepath.Join(c.dir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("container %q does not exist: %w", id, ErrNotExist)
+		return nil, notExistError(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read state of %q: %w", id, err)

@@ -1,0 +1,204 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Finalize runs after Pivot, with container paths: it makes the readonly
+// paths read-only, masks the masked paths, makes / read-only if asked and
+// applies the rootfs propagation.
+func Finalize(c *Config) error {
+	rootfd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /: %w", err)
+	}
+	l := c.linux()
+	f := finalizer{root: rootfd, null: -1, label: l.MountLabel}
+	defer f.close()
+	for _, p := range l.ReadonlyPaths {
+		if err := f.readonly(p); err != nil {
+			return fmt.Errorf("readonly path %s: %w", p, err)
+		}
+	}
+	for _, p := range l.MaskedPaths {
+		if err := f.mask(p); err != nil {
+			return fmt.Errorf("mask %s: %w", p, err)
+		}
+	}
+	if c.Spec.Root != nil && c.Spec.Root.Readonly {
+		if err := setMountAttr(rootfd, unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}, 0); err != nil {
+			return fmt.Errorf("make / read-only: %w", err)
+		}
+	}
+	if p := l.RootfsPropagation; p != "" {
+		flags := rootPropagation(p)
+		if flags == 0 {
+			return fmt.Errorf("rootfs propagation %q: unknown", p)
+		}
+		if err := unix.Mount("", "/", "", flags, ""); err != nil {
+			return fmt.Errorf("make / %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func rootPropagation(p string) uintptr {
+	var flags uintptr
+	switch p {
+	case "shared", "rshared":
+		flags = unix.MS_SHARED
+	case "slave", "rslave":
+		flags = unix.MS_SLAVE
+	case "private", "rprivate":
+		flags = unix.MS_PRIVATE
+	case "unbindable", "runbindable":
+		flags = unix.MS_UNBINDABLE
+	default:
+		return 0
+	}
+	if p[0] == 'r' { // the recursive variants
+		flags |= unix.MS_REC
+	}
+	return flags
+}
+
+type finalizer struct {
+	root     int
+	null     int  // verified /dev/null, opened on first use
+	procOK   bool // /proc checked to be a procfs
+	procFail error
+	label    string // SELinux mount label for the masking tmpfs
+}
+
+func (f *finalizer) close() {
+	unix.Close(f.root)
+	closeFd(f.null)
+}
+
+// open resolves p inside the new root; a missing path is (-1, nil).
+func (f *finalizer) open(p string, resolve uint64) (int, error) {
+	fd, err := openat2(f.root, cleanRel(p), unix.O_PATH, resolve)
+	if err == unix.ENOENT {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, err
+	}
+	// Mounting by fd goes through /proc/self/fd now, which is the
+	// container's /proc: it must be a real procfs, not a directory of the
+	// image that could redirect the mount.
+	if !f.procOK {
+		f.procFail = checkProc(f.root)
+		f.procOK = true
+	}
+	if f.procFail != nil {
+		unix.Close(fd)
+		return -1, f.procFail
+	}
+	return fd, nil
+}
+
+func checkProc(root int) error {
+	fd, err := openat2(root, "proc", unix.O_PATH|unix.O_DIRECTORY, inRoot|unix.RESOLVE_NO_SYMLINKS)
+	if err == nil {
+		var st unix.Statfs_t
+		err = unix.Fstatfs(fd, &st)
+		unix.Close(fd)
+		if err == nil && st.Type != unix.PROC_SUPER_MAGIC {
+			err = errors.New("not a procfs")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("/proc of the container is unusable to mount through: %w", err)
+	}
+	return nil
+}
+
+// readonly bind-mounts p on itself and makes the bind, and everything under
+// it, read-only; its other flags stay as they are.
+func (f *finalizer) readonly(p string) error {
+	fd, err := f.open(p, inRoot)
+	if fd < 0 {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Mount(procFd(fd), procFd(fd), "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return err
+	}
+	top, err := landedIn(f.root, fd, p)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(top)
+	ro := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	err = setMountAttr(top, ro, unix.AT_RECURSIVE)
+	if err == errNoRecursiveAttr {
+		err = setMountAttr(top, ro, 0) // old kernels: the mounts under it stay writable
+	}
+	if err != nil {
+		return fmt.Errorf("make read-only: %w", err)
+	}
+	return nil
+}
+
+// mask hides p: a directory under an empty read-only tmpfs, anything else
+// under /dev/null. A symlink anywhere in p is refused.
+func (f *finalizer) mask(p string) error {
+	fd, err := f.open(p, inRoot|unix.RESOLVE_NO_SYMLINKS)
+	if fd < 0 {
+		return err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		data := ""
+		if f.label != "" && selinuxEnabled() {
+			data = `context="` + f.label + `"`
+		}
+		err = unix.Mount("tmpfs", procFd(fd), "tmpfs", unix.MS_RDONLY, data)
+	} else {
+		var null int
+		if null, err = f.devNull(); err != nil {
+			return err
+		}
+		err = unix.Mount(procFd(null), procFd(fd), "", unix.MS_BIND, "")
+	}
+	if err != nil {
+		return err
+	}
+	top, err := landedIn(f.root, fd, p)
+	if err == nil {
+		unix.Close(top)
+	}
+	return err
+}
+
+// devNull opens the container's /dev/null once and checks that it is the
+// null device (CVE-2025-31133: a /dev/null replaced by a symlink or another
+// file would turn the mask into a bind of that file).
+func (f *finalizer) devNull() (int, error) {
+	if f.null >= 0 {
+		return f.null, nil
+	}
+	fd, err := openat2(f.root, "dev/null", unix.O_PATH, inRoot|unix.RESOLVE_NO_SYMLINKS)
+	if err == nil {
+		var st unix.Stat_t
+		if err = unix.Fstat(fd, &st); err == nil && (st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(1, 3)) {
+			err = errors.New("not a character device 1:3")
+		}
+		if err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		return -1, fmt.Errorf("/dev/null is not the null device: refusing to mask with it (%w)", err)
+	}
+	f.null = fd
+	return fd, nil
+}
