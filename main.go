@@ -71,7 +71,7 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
-			deleteCommand, listCommand, specCommand,
+			deleteCommand, listCommand, specCommand, execCommand,
 		},
 	}
 }

@@ -5,8 +5,7 @@ import (
 	"os/signal"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
-
+	"xrt/container"
 	"xrt/logs"
 )
 
@@ -36,7 +35,7 @@ var runCommand = &cli.Command{
 		if c.Bool("detach") {
 			return nil
 		}
-		status := waitForwarding(ctr.Pid, sigs)
+		status := container.WaitForwarding(ctr.Pid, sigs)
 		signal.Stop(sigs)
 		if !c.Bool("keep") {
 			if err := ctr.Delete(true); err != nil {
@@ -45,35 +44,4 @@ var runCommand = &cli.Command{
 		}
 		return exitCode(status)
 	},
-}
-
-// waitForwarding waits for pid, our child (xrt is a subreaper), forwarding
-// every signal we receive to it, and returns its shell-style exit status.
-func waitForwarding(pid int, sigs chan os.Signal) int {
-	done := make(chan unix.WaitStatus, 1)
-	go func() {
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(pid, &ws, 0, nil)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		done <- ws
-	}()
-	for {
-		select {
-		case s := <-sigs:
-			sig := s.(unix.Signal)
-			if sig == unix.SIGCHLD || sig == unix.SIGURG || sig == unix.SIGWINCH {
-				continue
-			}
-			unix.Kill(pid, sig)
-		case ws := <-done:
-			if ws.Signaled() {
-				return 128 + int(ws.Signal())
-			}
-			return ws.ExitStatus()
-		}
-	}
 }

@@ -82,8 +82,9 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			NoNewKeyring: o.NoNewKeyring,
 			PreserveFDs:  o.PreserveFDs,
 		},
-		fifo:  fifo,
-		state: c.ociState(Creating),
+		namespaces: namespaceList(spec),
+		fifo:       fifo,
+		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
 			if err := hooks.Run("prestart", h.Prestart, st); err != nil { //nolint:staticcheck // deprecated, still honoured

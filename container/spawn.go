@@ -20,9 +20,10 @@ import (
 
 // spawnOpts says how to start one `xrt init`.
 type spawnOpts struct {
-	cfg   *containerinit.Config
-	fifo  *os.File // O_PATH exec.fifo; nil when init need not wait for start
-	state specs.State
+	cfg        *containerinit.Config
+	namespaces string   // for nsenter: "pid,mount,network=/path"
+	fifo       *os.File // O_PATH exec.fifo; nil when init need not wait for start
+	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
 }
@@ -64,7 +65,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	env := []string{
 		nsenter.EnvSync + "=" + fd(child),
 		containerinit.EnvConfig + "=" + fd(cfgR),
-		nsenter.EnvNS + "=" + namespaceList(o.cfg.Spec),
+		nsenter.EnvNS + "=" + o.namespaces,
 		nsenter.EnvTimeNS + "=" + timeOffsets(o.cfg.Spec),
 	}
 	if o.fifo != nil {

@@ -21,4 +21,7 @@ type Config struct {
 	NoPivot      bool        `json:"noPivot,omitempty"`
 	NoNewKeyring bool        `json:"noNewKeyring,omitempty"`
 	PreserveFDs  int         `json:"preserveFds,omitempty"`
+	// Exec: a process joining a running container (xrt exec); Spec then
+	// holds the container's spec with this process in Spec.Process.
+	Exec bool `json:"exec,omitempty"`
 }

@@ -47,6 +47,51 @@ func run(conn *handshake.Conn) error {
 		return fmt.Errorf("init: decode state: %w", err)
 	}
 	spec := cfg.Spec
+	if !cfg.Exec {
+		if err := setupContainer(cfg, conn, &state); err != nil {
+			return err
+		}
+	}
+
+	p := spec.Process
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return err
+	}
+	if err := setupProcess(spec); err != nil {
+		return err
+	}
+	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
+		return err
+	}
+	conn.Close()
+
+	if !cfg.Exec {
+		if err := waitForStart(); err != nil {
+			return err
+		}
+		if h := spec.Hooks; h != nil {
+			state.Status = specs.StateRunning
+			if err := hooks.Run("startContainer", h.StartContainer, &state); err != nil {
+				return err
+			}
+		}
+	}
+	// Only stdio and the preserved fds may reach the container's program.
+	if err := unix.CloseRange(uint(3+cfg.PreserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("close fds: %w", err)
+	}
+	if err := syscall.Exec(path, p.Args, env(p)); err != nil {
+		return fmt.Errorf("exec %s: %w", path, err)
+	}
+	return nil
+}
+
+// setupContainer is the part of `create` that exec skips: a session, the
+// keyring, the root filesystem, the hooks that belong to creation, and the
+// kernel settings of the new namespaces.
+func setupContainer(cfg *Config, conn *handshake.Conn, state *specs.State) error {
+	spec := cfg.Spec
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
 	}
@@ -72,7 +117,7 @@ func run(conn *handshake.Conn) error {
 				return fmt.Errorf("init: parent did not finish the hooks: %v", err)
 			}
 		}
-		if err := hooks.Run("createContainer", h.CreateContainer, &state); err != nil {
+		if err := hooks.Run("createContainer", h.CreateContainer, state); err != nil {
 			return err
 		}
 	}
@@ -87,39 +132,7 @@ func run(conn *handshake.Conn) error {
 		return err
 	}
 	if newMountNS {
-		if err := rootfs.Finalize(rc); err != nil {
-			return err
-		}
-	}
-
-	p := spec.Process
-	path, err := lookPath(p.Args[0], p.Env)
-	if err != nil {
-		return err
-	}
-	if err := setupProcess(spec); err != nil {
-		return err
-	}
-	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
-		return err
-	}
-	conn.Close()
-
-	if err := waitForStart(); err != nil {
-		return err
-	}
-	if h := spec.Hooks; h != nil {
-		state.Status = specs.StateRunning
-		if err := hooks.Run("startContainer", h.StartContainer, &state); err != nil {
-			return err
-		}
-	}
-	// Only stdio and the preserved fds may reach the container's program.
-	if err := unix.CloseRange(uint(3+cfg.PreserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("close fds: %w", err)
-	}
-	if err := syscall.Exec(path, p.Args, env(p)); err != nil {
-		return fmt.Errorf("exec %s: %w", path, err)
+		return rootfs.Finalize(rc)
 	}
 	return nil
 }

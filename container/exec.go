@@ -1,0 +1,83 @@
+package container
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"xrt/containerinit"
+)
+
+// ExecOpts are the inputs of `xrt exec`.
+type ExecOpts struct {
+	Process      *specs.Process
+	PidFile      string
+	PreserveFDs  int
+	IgnorePaused bool
+}
+
+// Exec starts a process in every namespace of the running container and
+// returns its pid once it is about to exec. The caller is its subreaper.
+func (c *Container) Exec(o *ExecOpts) (int, error) {
+	switch st := c.Status(); {
+	case st == Stopped:
+		return 0, fmt.Errorf("cannot exec in container %q: it is stopped", c.ID)
+	case st == Paused && !o.IgnorePaused:
+		return 0, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or pass --ignore-paused)", c.ID)
+	}
+	if len(o.Process.Args) == 0 {
+		return 0, fmt.Errorf("exec: no command given: pass it after the container id or in --process")
+	}
+	// CVE-2022-29162: an exec'd process never gets inheritable capabilities.
+	if o.Process.Capabilities != nil {
+		caps := *o.Process.Capabilities
+		caps.Inheritable = nil
+		o.Process.Capabilities = &caps
+	}
+	spec := *c.Spec
+	spec.Process = o.Process
+	p, err := spawn(&spawnOpts{
+		cfg: &containerinit.Config{
+			ID:          c.ID,
+			Rootfs:      c.Rootfs,
+			Spec:        &spec,
+			PreserveFDs: o.PreserveFDs,
+			Exec:        true,
+		},
+		namespaces: c.joinList(),
+		state:      c.ociState(Running),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("exec in container %q: %w", c.ID, err)
+	}
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, p.pid); err != nil {
+			return p.pid, err
+		}
+	}
+	return p.pid, nil
+}
+
+// procNames maps the spec's namespace types to /proc/<pid>/ns entries.
+var procNames = map[specs.LinuxNamespaceType]string{
+	specs.PIDNamespace: "pid", specs.NetworkNamespace: "net", specs.MountNamespace: "mnt",
+	specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts", specs.UserNamespace: "user",
+	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
+}
+
+// joinList names every namespace of the container's init for nsenter to join.
+func (c *Container) joinList() string {
+	if c.Spec.Linux == nil {
+		return ""
+	}
+	base := "/proc/" + strconv.Itoa(c.Pid) + "/ns/"
+	parts := make([]string, 0, len(c.Spec.Linux.Namespaces))
+	for _, ns := range c.Spec.Linux.Namespaces {
+		if name, ok := procNames[ns.Type]; ok {
+			parts = append(parts, string(ns.Type)+"="+base+name)
+		}
+	}
+	return strings.Join(parts, ",")
+}
