@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"xrt/bundle"
 	"xrt/container"
 )
 
@@ -35,7 +36,7 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := loadBundle(c.String("bundle"), c.String("console-socket"), c.Bool("detach") || c.Command.Name == "create")
+	b, err := bundle.Load(c.String("bundle"))
 	if err != nil {
 		return nil, err
 	}
@@ -47,5 +48,8 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		NoPivot:      c.Bool("no-pivot"),
 		NoNewKeyring: c.Bool("no-new-keyring"),
 		PreserveFDs:  c.Int("preserve-fds"),
+		// Only a foreground run keeps the terminal itself.
+		ConsoleSocket: c.String("console-socket"),
+		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),
 	})
 }

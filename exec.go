@@ -49,23 +49,24 @@ var execCommand = &cli.Command{
 			ctr.Unlock()
 			return err
 		}
-		if p.Terminal {
-			ctr.Unlock()
-			return fmt.Errorf("exec: a terminal (--tty or process.terminal) is not supported yet")
-		}
 		sigs := make(chan os.Signal, 64)
 		if !c.Bool("detach") {
 			signal.Notify(sigs)
 		}
-		pid, err := ctr.Exec(&container.ExecOpts{
-			Process:      p,
-			PidFile:      c.String("pid-file"),
-			PreserveFDs:  c.Int("preserve-fds"),
-			IgnorePaused: c.Bool("ignore-paused"),
+		pid, master, err := ctr.Exec(&container.ExecOpts{
+			Process:       p,
+			PidFile:       c.String("pid-file"),
+			PreserveFDs:   c.Int("preserve-fds"),
+			IgnorePaused:  c.Bool("ignore-paused"),
+			ConsoleSocket: c.String("console-socket"),
+			Foreground:    !c.Bool("detach"),
 		})
 		ctr.Unlock()
 		if err != nil || c.Bool("detach") {
 			return err
+		}
+		if master != nil {
+			defer attachTerminal(master)()
 		}
 		return exitCode(container.WaitForwarding(pid, sigs))
 	},

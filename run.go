@@ -35,6 +35,9 @@ var runCommand = &cli.Command{
 		if c.Bool("detach") {
 			return nil
 		}
+		if ctr.Console != nil {
+			defer attachTerminal(ctr.Console)()
+		}
 		status := container.WaitForwarding(ctr.Pid, sigs)
 		signal.Stop(sigs)
 		if !c.Bool("keep") {

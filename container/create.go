@@ -26,6 +26,10 @@ type CreateOpts struct {
 	NoPivot      bool
 	NoNewKeyring bool
 	PreserveFDs  int
+	// ConsoleSocket receives the pty master when process.terminal is set;
+	// without one, Foreground callers get it in Container.Console.
+	ConsoleSocket string
+	Foreground    bool
 }
 
 // Create makes the state directory, spawns init and waits until it is set
@@ -72,6 +76,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		return nil, fmt.Errorf("open exec.fifo: %w", err)
 	}
 	defer fifo.Close()
+	var consoleInit, consoleOurs *os.File
+	if spec.Process.Terminal {
+		if consoleInit, consoleOurs, err = terminalConn(o.ConsoleSocket, o.Foreground); err != nil {
+			return nil, err
+		}
+		defer consoleInit.Close()
+	}
 
 	p, err := spawn(&spawnOpts{
 		cfg: &containerinit.Config{
@@ -84,6 +95,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		},
 		namespaces: namespaceList(spec),
 		fifo:       fifo,
+		console:    consoleInit,
 		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
@@ -98,6 +110,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+	}
+	if consoleOurs != nil {
+		if c.Console, err = receiveMaster(consoleOurs); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.save(); err != nil {
 		return nil, err

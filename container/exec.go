@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -16,25 +17,36 @@ type ExecOpts struct {
 	PidFile      string
 	PreserveFDs  int
 	IgnorePaused bool
+	// ConsoleSocket and Foreground: as in CreateOpts.
+	ConsoleSocket string
+	Foreground    bool
 }
 
 // Exec starts a process in every namespace of the running container and
-// returns its pid once it is about to exec. The caller is its subreaper.
-func (c *Container) Exec(o *ExecOpts) (int, error) {
+// returns its pid once it is about to exec, and the pty master when xrt
+// runs its terminal. The caller is its subreaper.
+func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 	switch st := c.Status(); {
 	case st == Stopped:
-		return 0, fmt.Errorf("cannot exec in container %q: it is stopped", c.ID)
+		return 0, nil, fmt.Errorf("cannot exec in container %q: it is stopped", c.ID)
 	case st == Paused && !o.IgnorePaused:
-		return 0, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or pass --ignore-paused)", c.ID)
+		return 0, nil, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or pass --ignore-paused)", c.ID)
 	}
 	if len(o.Process.Args) == 0 {
-		return 0, fmt.Errorf("exec: no command given: pass it after the container id or in --process")
+		return 0, nil, fmt.Errorf("exec: no command given: pass it after the container id or in --process")
 	}
 	// CVE-2022-29162: an exec'd process never gets inheritable capabilities.
 	if o.Process.Capabilities != nil {
 		caps := *o.Process.Capabilities
 		caps.Inheritable = nil
 		o.Process.Capabilities = &caps
+	}
+	var consoleInit, consoleOurs *os.File
+	if o.Process.Terminal {
+		if consoleInit, consoleOurs, err = terminalConn(o.ConsoleSocket, o.Foreground); err != nil {
+			return 0, nil, err
+		}
+		defer consoleInit.Close()
 	}
 	spec := *c.Spec
 	spec.Process = o.Process
@@ -47,17 +59,23 @@ func (c *Container) Exec(o *ExecOpts) (int, error) {
 			Exec:        true,
 		},
 		namespaces: c.joinList(),
+		console:    consoleInit,
 		state:      c.ociState(Running),
 	})
 	if err != nil {
-		return 0, fmt.Errorf("exec in container %q: %w", c.ID, err)
+		return 0, nil, fmt.Errorf("exec in container %q: %w", c.ID, err)
+	}
+	if consoleOurs != nil {
+		if master, err = receiveMaster(consoleOurs); err != nil {
+			return p.pid, nil, err
+		}
 	}
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, p.pid); err != nil {
-			return p.pid, err
+			return p.pid, master, err
 		}
 	}
-	return p.pid, nil
+	return p.pid, master, nil
 }
 
 // procNames maps the spec's namespace types to /proc/<pid>/ns entries.

@@ -23,6 +23,7 @@ type spawnOpts struct {
 	cfg        *containerinit.Config
 	namespaces string   // for nsenter: "pid,mount,network=/path"
 	fifo       *os.File // O_PATH exec.fifo; nil when init need not wait for start
+	console    *os.File // socket for the pty master; nil without a terminal
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -70,6 +71,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	if o.fifo != nil {
 		env = append(env, containerinit.EnvFifo+"="+fd(o.fifo))
+	}
+	if o.console != nil {
+		env = append(env, containerinit.EnvConsole+"="+fd(o.console))
 	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",

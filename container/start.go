@@ -3,6 +3,7 @@ package container
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -20,19 +21,8 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start container %q: it is %s, not created", c.ID, st)
 	}
-	f, err := os.OpenFile(c.fifoPath(), os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open exec.fifo: %w", err)
-	}
-	defer f.Close()
-	// Blocking from here: init is a writer already, or gone (then EOF).
-	if err := unix.SetNonblock(int(f.Fd()), false); err != nil {
-		return fmt.Errorf("exec.fifo: %w", err)
-	}
-	var b [1]byte
-	n, err := unix.Read(int(f.Fd()), b[:])
-	if n != 1 {
-		return fmt.Errorf("cannot start container %q: its init exited before start (%v)", c.ID, err)
+	if err := c.releaseInit(); err != nil {
+		return err
 	}
 	if err := os.Remove(c.fifoPath()); err != nil {
 		return fmt.Errorf("remove exec.fifo: %w", err)
@@ -44,4 +34,35 @@ func (c *Container) Start() error {
 		}
 	}
 	return nil
+}
+
+// releaseInit reads the byte init writes into exec.fifo. In `run`, start can
+// come before init has opened its end: a fifo with no writer reads as EOF,
+// so retry until init writes or is gone.
+func (c *Container) releaseInit() error {
+	f, err := os.OpenFile(c.fifoPath(), os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec.fifo: %w", err)
+	}
+	defer f.Close()
+	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var b [1]byte
+		n, err := unix.Read(int(f.Fd()), b[:])
+		switch {
+		case n == 1:
+			return nil
+		case err == unix.EAGAIN: // init opened its end: the byte is coming
+			unix.Poll(fds, 100)
+		case n == 0 && err == nil: // no writer yet, or init died
+			if !c.alive() {
+				return fmt.Errorf("cannot start container %q: its init exited before start", c.ID)
+			}
+			time.Sleep(200 * time.Microsecond)
+		case err != unix.EINTR:
+			return fmt.Errorf("read exec.fifo: %w", err)
+		}
+	}
+	return fmt.Errorf("cannot start container %q: its init did not answer on exec.fifo for 30s", c.ID)
 }

@@ -33,6 +33,9 @@ type Container struct {
 	State
 	dir  string
 	lock *lock
+	// Console is the pty master when xrt itself runs the terminal
+	// (foreground run with process.terminal and no --console-socket).
+	Console *os.File
 }
 
 const (

@@ -54,6 +54,16 @@ func run(conn *handshake.Conn) error {
 	}
 
 	p := spec.Process
+	if p.Terminal {
+		if cfg.Exec {
+			if _, err := unix.Setsid(); err != nil {
+				return fmt.Errorf("setsid: %w", err)
+			}
+		}
+		if err := setupTerminal(p, !cfg.Exec && hasNewNamespace(spec, specs.MountNamespace)); err != nil {
+			return err
+		}
+	}
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return err
