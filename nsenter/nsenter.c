@@ -253,15 +253,22 @@ __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char
 	struct nsdef *mnt = lookup("mount");
 	if (!mnt->create && !mnt->path && hostmnt >= 0 && setns(hostmnt, CLONE_NEWNS) < 0)
 		bail("nsenter: return to the caller's mount namespace");
-	if (hostmnt >= 0)
-		close(hostmnt);
 
 	int flags = 0;
 	for (struct nsdef *ns = namespaces + 1; ns->name; ns++)
 		if (ns->create)
 			flags |= ns->flag;
+	// The seal's private mount namespace is a fresh copy of the caller's:
+	// reuse it rather than copy it again and tear it down (a mount
+	// namespace teardown waits for an RCU grace period). A new user
+	// namespace needs a mount namespace of its own, owned by it.
+	if (hostmnt >= 0 && mnt->create && !user->create && !user->path)
+		flags &= ~CLONE_NEWNS;
 	if (flags && unshare(flags) < 0)
 		bail("nsenter: unshare namespaces 0x%x", flags);
+
+	if (hostmnt >= 0)
+		close(hostmnt);
 
 	struct nsdef *timens = lookup("time");
 	const char *offsets = getenv("_XRT_TIMENS");
