@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"xrt/bundle"
+	"xrt/cgroups"
 	"xrt/container"
 )
 
@@ -32,6 +33,7 @@ var createCommand = &cli.Command{
 }
 
 func createFromFlags(c *cli.Context) (*container.Container, error) {
+	go cgroups.Prewarm()
 	id, err := oneID(c)
 	if err != nil {
 		return nil, err

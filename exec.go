@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"xrt/cgroups"
 	"xrt/container"
 )
 
@@ -40,11 +41,17 @@ var execCommand = &cli.Command{
 		if c.NArg() < 1 {
 			return fmt.Errorf("exec: expected a container id")
 		}
+		go cgroups.Prewarm()
 		ctr, err := container.Locked(c.String("root"), c.Args().First())
 		if err != nil {
 			return err
 		}
-		p, err := execProcess(c, ctr.Spec.Process)
+		spec, err := ctr.Spec()
+		if err != nil {
+			ctr.Unlock()
+			return err
+		}
+		p, err := execProcess(c, spec.Process)
 		if err != nil {
 			ctr.Unlock()
 			return err
@@ -54,6 +61,7 @@ var execCommand = &cli.Command{
 			signal.Notify(sigs)
 		}
 		pid, master, err := ctr.Exec(&container.ExecOpts{
+			Spec:          spec,
 			Process:       p,
 			PidFile:       c.String("pid-file"),
 			PreserveFDs:   c.Int("preserve-fds"),

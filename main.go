@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/logs"
 	_ "xrt/nsenter" // the C constructor that enters namespaces for `xrt init`
@@ -67,6 +68,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "accepted for runc compatibility"},
 		},
 		Before: func(c *cli.Context) error {
+			cgroups.Warnf = logs.Warnf
 			return logs.Setup(c.String("log"), c.String("log-format"), c.Bool("debug"))
 		},
 		Commands: []*cli.Command{

@@ -61,12 +61,22 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 
 	spec := o.Bundle.Spec
 	c.State = State{
-		ID:      o.ID,
-		Bundle:  o.Bundle.Path,
-		Rootfs:  o.Bundle.Rootfs,
-		Created: time.Now().UTC(),
-		Owner:   "",
-		Spec:    spec,
+		ID:          o.ID,
+		OCIVersion:  spec.Version,
+		Bundle:      o.Bundle.Path,
+		Rootfs:      o.Bundle.Rootfs,
+		Created:     time.Now().UTC(),
+		Annotations: spec.Annotations,
+	}
+	if h := spec.Hooks; h != nil {
+		c.Poststart, c.Poststop = h.Poststart, h.Poststop
+	}
+	if err := c.writeJSON(configFile, spec); err != nil {
+		return nil, err
+	}
+	cg, err := c.makeCgroup(spec)
+	if err != nil {
+		return nil, err
 	}
 	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
 		return nil, fmt.Errorf("create exec.fifo: %w", err)
@@ -96,6 +106,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		namespaces: namespaceList(spec),
 		fifo:       fifo,
 		console:    consoleInit,
+		cgroup:     cg,
 		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
@@ -129,17 +140,14 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 
 // ociState is the runtime-spec state given to hooks.
 func (c *Container) ociState(status string) specs.State {
-	s := specs.State{
-		Version: specs.Version,
-		ID:      c.ID,
-		Status:  specs.ContainerState(status),
-		Pid:     c.Pid,
-		Bundle:  c.Bundle,
+	return specs.State{
+		Version:     specs.Version,
+		ID:          c.ID,
+		Status:      specs.ContainerState(status),
+		Pid:         c.Pid,
+		Bundle:      c.Bundle,
+		Annotations: c.Annotations,
 	}
-	if c.Spec != nil {
-		s.Annotations = c.Spec.Annotations
-	}
-	return s
 }
 
 // writePidFile writes pid atomically, so an engine never reads half a number.

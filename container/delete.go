@@ -21,9 +21,9 @@ func (c *Container) Delete(force bool) error {
 	if err := c.destroy(); err != nil {
 		return err
 	}
-	if h := c.Spec.Hooks; h != nil {
+	if len(c.Poststop) > 0 {
 		state := c.ociState(Stopped)
-		if err := hooks.Run("poststop", h.Poststop, &state); err != nil {
+		if err := hooks.Run("poststop", c.Poststop, &state); err != nil {
 			logs.Warnf("container %s: %v", c.ID, err)
 		}
 	}
@@ -33,6 +33,9 @@ func (c *Container) Delete(force bool) error {
 // destroy kills init if it still runs and removes the state directory.
 func (c *Container) destroy() error {
 	if err := c.killAndWait(); err != nil {
+		return err
+	}
+	if err := c.removeCgroup(); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(c.dir); err != nil {

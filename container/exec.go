@@ -13,6 +13,7 @@ import (
 
 // ExecOpts are the inputs of `xrt exec`.
 type ExecOpts struct {
+	Spec         *specs.Spec // the container's, from Container.Spec
 	Process      *specs.Process
 	PidFile      string
 	PreserveFDs  int
@@ -48,7 +49,7 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 		}
 		defer consoleInit.Close()
 	}
-	spec := *c.Spec
+	spec := *o.Spec
 	spec.Process = o.Process
 	p, err := spawn(&spawnOpts{
 		cfg: &containerinit.Config{
@@ -58,8 +59,9 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 			PreserveFDs: o.PreserveFDs,
 			Exec:        true,
 		},
-		namespaces: c.joinList(),
+		namespaces: c.joinList(&spec),
 		console:    consoleInit,
+		cgroup:     c.cgroup(),
 		state:      c.ociState(Running),
 	})
 	if err != nil {
@@ -86,13 +88,13 @@ var procNames = map[specs.LinuxNamespaceType]string{
 }
 
 // joinList names every namespace of the container's init for nsenter to join.
-func (c *Container) joinList() string {
-	if c.Spec.Linux == nil {
+func (c *Container) joinList(spec *specs.Spec) string {
+	if spec.Linux == nil {
 		return ""
 	}
 	base := "/proc/" + strconv.Itoa(c.Pid) + "/ns/"
-	parts := make([]string, 0, len(c.Spec.Linux.Namespaces))
-	for _, ns := range c.Spec.Linux.Namespaces {
+	parts := make([]string, 0, len(spec.Linux.Namespaces))
+	for _, ns := range spec.Linux.Namespaces {
 		if name, ok := procNames[ns.Type]; ok {
 			parts = append(parts, string(ns.Type)+"="+base+name)
 		}

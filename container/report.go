@@ -1,10 +1,6 @@
 package container
 
-import (
-	"time"
-
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-)
+import "time"
 
 // Report is what `xrt state` and `xrt list -f json` print: the runtime-spec
 // state plus the fields runc adds, which engines read.
@@ -23,18 +19,15 @@ type Report struct {
 // Report describes the container as it is now.
 func (c *Container) Report() Report {
 	r := Report{
-		OCIVersion: specs.Version,
-		ID:         c.ID,
-		Pid:        c.Pid,
-		Status:     c.Status(),
-		Bundle:     c.Bundle,
-		Rootfs:     c.Rootfs,
-		Created:    c.Created,
-		Owner:      c.Owner,
-	}
-	if c.Spec != nil {
-		r.OCIVersion = c.Spec.Version
-		r.Annotations = c.Spec.Annotations
+		OCIVersion:  c.OCIVersion,
+		ID:          c.ID,
+		Pid:         c.Pid,
+		Status:      c.Status(),
+		Bundle:      c.Bundle,
+		Rootfs:      c.Rootfs,
+		Created:     c.Created,
+		Owner:       c.Owner,
+		Annotations: c.Annotations,
 	}
 	if r.Status == Stopped {
 		r.Pid = 0

@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/handshake"
 	"xrt/nsenter"
@@ -21,9 +22,10 @@ import (
 // spawnOpts says how to start one `xrt init`.
 type spawnOpts struct {
 	cfg        *containerinit.Config
-	namespaces string   // for nsenter: "pid,mount,network=/path"
-	fifo       *os.File // O_PATH exec.fifo; nil when init need not wait for start
-	console    *os.File // socket for the pty master; nil without a terminal
+	namespaces string          // for nsenter: "pid,mount,network=/path"
+	fifo       *os.File        // O_PATH exec.fifo; nil when init need not wait for start
+	console    *os.File        // socket for the pty master; nil without a terminal
+	cgroup     cgroups.Manager // init joins it; nil: no cgroup
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -135,7 +137,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			}
 			o.state.Pid = p.pid
 			b, _ := json.Marshal(&o.state)
-			err = parent.Send(handshake.Msg{Type: handshake.State, State: b})
+			if err = parent.Send(handshake.Msg{Type: handshake.State, State: b}); err == nil {
+				go place(parent, o.cgroup, p.pid)
+			}
 		case handshake.Hooks:
 			if err := o.onHooks(&o.state); err != nil {
 				return p, err
@@ -152,6 +156,20 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 }
 
+// place moves init into its cgroup while init goes on setting up: on
+// cgroup v1 the first move into a new cgroup waits for an RCU grace
+// period, milliseconds that need not add to the start time. init waits for
+// "placed" before it runs anything of the container's.
+func place(parent *handshake.Conn, cg cgroups.Manager, pid int) {
+	m := handshake.Msg{Type: handshake.Placed}
+	if cg != nil {
+		if err := cg.Apply(pid); err != nil {
+			m.Message = err.Error()
+		}
+	}
+	parent.Send(m)
+}
+
 // namespaceList encodes linux.namespaces for nsenter: "pid,mount,network=/path".
 func namespaceList(s *specs.Spec) string {
 	if s.Linux == nil {
@@ -159,6 +177,9 @@ func namespaceList(s *specs.Spec) string {
 	}
 	parts := make([]string, 0, len(s.Linux.Namespaces))
 	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.CgroupNamespace && ns.Path == "" {
+			continue // init unshares it once it is in its cgroup
+		}
 		if ns.Path != "" {
 			parts = append(parts, string(ns.Type)+"="+ns.Path)
 		} else {

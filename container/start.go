@@ -27,9 +27,9 @@ func (c *Container) Start() error {
 	if err := os.Remove(c.fifoPath()); err != nil {
 		return fmt.Errorf("remove exec.fifo: %w", err)
 	}
-	if h := c.Spec.Hooks; h != nil {
+	if len(c.Poststart) > 0 {
 		st := c.ociState(Running)
-		if err := hooks.Run("poststart", h.Poststart, &st); err != nil {
+		if err := hooks.Run("poststart", c.Poststart, &st); err != nil {
 			logs.Warnf("container %s: %v", c.ID, err)
 		}
 	}

@@ -17,15 +17,23 @@ import (
 
 // State is what xrt keeps in <root>/<id>/state.json. The status is not
 // stored: it is derived from the init process and exec.fifo when asked.
+// The full spec lives beside it in config.json, read only by the commands
+// that need it: decoding a whole spec costs a millisecond in a new process.
 type State struct {
-	ID       string      `json:"id"`
-	Pid      int         `json:"pid"`
-	PidStart uint64      `json:"pidStart"` // guards against a recycled pid
-	Bundle   string      `json:"bundle"`
-	Rootfs   string      `json:"rootfs"`
-	Created  time.Time   `json:"created"`
-	Owner    string      `json:"owner"`
-	Spec     *specs.Spec `json:"spec"`
+	ID          string            `json:"id"`
+	OCIVersion  string            `json:"ociVersion"`
+	Pid         int               `json:"pid"`
+	PidStart    uint64            `json:"pidStart"` // guards against a recycled pid
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Owner       string            `json:"owner"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// Cgroup is the container's cgroup path (cgroups.PathFor).
+	Cgroup string `json:"cgroup,omitempty"`
+	// Only the hooks xrt runs after create: the decoder stays small.
+	Poststart []specs.Hook `json:"poststart,omitempty"`
+	Poststop  []specs.Hook `json:"poststop,omitempty"`
 }
 
 // Container is a loaded state plus where it lives.
@@ -39,8 +47,9 @@ type Container struct {
 }
 
 const (
-	stateFile = "state.json"
-	fifoName  = "exec.fifo"
+	stateFile  = "state.json"
+	configFile = "config.json"
+	fifoName   = "exec.fifo"
 )
 
 // Dir is the state directory.
@@ -49,19 +58,34 @@ func (c *Container) Dir() string { return c.dir }
 func (c *Container) fifoPath() string { return filepath.Join(c.dir, fifoName) }
 
 // save writes state.json atomically: a temp file renamed over the old one.
-func (c *Container) save() error {
-	b, err := json.Marshal(&c.State)
+func (c *Container) save() error { return c.writeJSON(stateFile, &c.State) }
+
+func (c *Container) writeJSON(name string, v any) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
+		return fmt.Errorf("encode %s: %w", name, err)
 	}
-	tmp := filepath.Join(c.dir, "."+stateFile)
+	tmp := filepath.Join(c.dir, "."+name)
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write state: %w", err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
-	if err := os.Rename(tmp, filepath.Join(c.dir, stateFile)); err != nil {
-		return fmt.Errorf("write state: %w", err)
+	if err := os.Rename(tmp, filepath.Join(c.dir, name)); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
+}
+
+// Spec reads the container's full spec, as validated at create.
+func (c *Container) Spec() (*specs.Spec, error) {
+	b, err := os.ReadFile(filepath.Join(c.dir, configFile))
+	if err != nil {
+		return nil, fmt.Errorf("read the config of %q: %w", c.ID, err)
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("config of %q is corrupt: %w", c.ID, err)
+	}
+	return &s, nil
 }
 
 // ErrNotExist is returned (wrapped) for an id with no state directory.

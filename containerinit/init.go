@@ -23,7 +23,7 @@ func Run() error {
 	// Credentials, capabilities and personality are per thread: everything
 	// from here to execve happens on this one.
 	runtime.LockOSThread()
-	conn := handshake.FromFD(envFD(nsenter.EnvSync))
+	conn := &parent{Conn: handshake.FromFD(envFD(nsenter.EnvSync))}
 	err := run(conn)
 	if err != nil && conn.SendError(err) != nil {
 		// The parent is gone (we are past start): the container's stderr
@@ -33,14 +33,14 @@ func Run() error {
 	return err
 }
 
-func run(conn *handshake.Conn) error {
+func run(conn *parent) error {
 	cfg, err := readConfig()
 	if err != nil {
 		return err
 	}
-	m, err := conn.Recv()
-	if err != nil || m.Type != handshake.State {
-		return fmt.Errorf("init: expected the state from the parent: %v", err)
+	m, err := conn.expect(handshake.State)
+	if err != nil {
+		return err
 	}
 	var state specs.State
 	if err := json.Unmarshal(m.State, &state); err != nil {
@@ -69,6 +69,9 @@ func run(conn *handshake.Conn) error {
 		return err
 	}
 	if err := setupProcess(spec); err != nil {
+		return err
+	}
+	if err := conn.waitPlaced(); err != nil {
 		return err
 	}
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
@@ -100,7 +103,7 @@ func run(conn *handshake.Conn) error {
 // setupContainer is the part of `create` that exec skips: a session, the
 // keyring, the root filesystem, the hooks that belong to creation, and the
 // kernel settings of the new namespaces.
-func setupContainer(cfg *Config, conn *handshake.Conn, state *specs.State) error {
+func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	spec := cfg.Spec
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
@@ -111,10 +114,28 @@ func setupContainer(cfg *Config, conn *handshake.Conn, state *specs.State) error
 		}
 	}
 
-	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot}
+	// Everything from the first cgroup mount on needs init in its cgroup
+	// and, when asked for, in its own cgroup namespace rooted there.
+	enterCgroup := func() error {
+		if err := conn.waitPlaced(); err != nil {
+			return err
+		}
+		if hasNewNamespace(spec, specs.CgroupNamespace) {
+			if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+				return fmt.Errorf("unshare cgroup namespace: %w", err)
+			}
+		}
+		return nil
+	}
+	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, BeforeCgroup: enterCgroup}
 	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
 	if newMountNS {
 		if err := rootfs.Prepare(rc); err != nil {
+			return err
+		}
+	}
+	if !rc.CgroupEntered() {
+		if err := enterCgroup(); err != nil {
 			return err
 		}
 	}
@@ -123,8 +144,8 @@ func setupContainer(cfg *Config, conn *handshake.Conn, state *specs.State) error
 			if err := conn.Send(handshake.Msg{Type: handshake.Hooks}); err != nil {
 				return err
 			}
-			if m, err := conn.Recv(); err != nil || m.Type != handshake.Ack {
-				return fmt.Errorf("init: parent did not finish the hooks: %v", err)
+			if _, err := conn.expect(handshake.Ack); err != nil {
+				return err
 			}
 		}
 		if err := hooks.Run("createContainer", h.CreateContainer, state); err != nil {
