@@ -34,6 +34,9 @@ var killCommand = &cli.Command{
 			return err
 		}
 		defer ctr.Unlock()
+		if c.Bool("all") {
+			return ctr.KillAll(sig)
+		}
 		return ctr.Kill(sig)
 	},
 }

@@ -74,6 +74,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
 			deleteCommand, listCommand, specCommand, execCommand,
+			pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand,
 		},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 
+	"xrt/cgroups"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -20,13 +22,18 @@ const (
 
 // Status derives the container's status: stopped when its init is gone (or
 // the pid now belongs to another process), created while exec.fifo exists,
-// running otherwise.
+// paused while its cgroup is frozen, running otherwise.
 func (c *Container) Status() string {
 	if !c.alive() {
 		return Stopped
 	}
 	if _, err := os.Lstat(c.fifoPath()); err == nil {
 		return Created
+	}
+	if cg := c.cgroup(); cg != nil {
+		if st, err := cg.State(); err == nil && st != cgroups.Thawed {
+			return Paused
+		}
 	}
 	return Running
 }
