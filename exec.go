@@ -37,47 +37,56 @@ var execCommand = &cli.Command{
 		&cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile of the process"},
 		&cli.StringFlag{Name: "cgroup", Usage: "sub-cgroup to run in"},
 	},
+	// runc's exec exits 255 when the process could not be started.
 	Action: func(c *cli.Context) error {
-		if c.NArg() < 1 {
-			return fmt.Errorf("exec: expected a container id")
+		err := execAction(c)
+		if _, ok := err.(exitCode); err != nil && !ok {
+			return failure{255, err}
 		}
-		go cgroups.Prewarm()
-		ctr, err := container.Locked(c.String("root"), c.Args().First())
-		if err != nil {
-			return err
-		}
-		spec, err := ctr.Spec()
-		if err != nil {
-			ctr.Unlock()
-			return err
-		}
-		p, err := execProcess(c, spec.Process)
-		if err != nil {
-			ctr.Unlock()
-			return err
-		}
-		sigs := make(chan os.Signal, 64)
-		if !c.Bool("detach") {
-			signal.Notify(sigs)
-		}
-		pid, master, err := ctr.Exec(&container.ExecOpts{
-			Spec:          spec,
-			Process:       p,
-			PidFile:       c.String("pid-file"),
-			PreserveFDs:   c.Int("preserve-fds"),
-			IgnorePaused:  c.Bool("ignore-paused"),
-			ConsoleSocket: c.String("console-socket"),
-			Foreground:    !c.Bool("detach"),
-		})
-		ctr.Unlock()
-		if err != nil || c.Bool("detach") {
-			return err
-		}
-		if master != nil {
-			defer attachTerminal(master)()
-		}
-		return exitCode(container.WaitForwarding(pid, sigs))
+		return err
 	},
+}
+
+func execAction(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return fmt.Errorf("exec: expected a container id")
+	}
+	go cgroups.Prewarm()
+	ctr, err := container.Locked(c.String("root"), c.Args().First())
+	if err != nil {
+		return err
+	}
+	spec, err := ctr.Spec()
+	if err != nil {
+		ctr.Unlock()
+		return err
+	}
+	p, err := execProcess(c, spec.Process)
+	if err != nil {
+		ctr.Unlock()
+		return err
+	}
+	sigs := make(chan os.Signal, 64)
+	if !c.Bool("detach") {
+		signal.Notify(sigs)
+	}
+	pid, master, err := ctr.Exec(&container.ExecOpts{
+		Spec:          spec,
+		Process:       p,
+		PidFile:       c.String("pid-file"),
+		PreserveFDs:   c.Int("preserve-fds"),
+		IgnorePaused:  c.Bool("ignore-paused"),
+		ConsoleSocket: c.String("console-socket"),
+		Foreground:    !c.Bool("detach"),
+	})
+	ctr.Unlock()
+	if err != nil || c.Bool("detach") {
+		return err
+	}
+	if master != nil {
+		defer attachTerminal(master)()
+	}
+	return exitCode(container.WaitForwarding(pid, sigs))
 }
 
 // execProcess builds the process to exec: --process as given, or the

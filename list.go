@@ -37,6 +37,9 @@ var listCommand = &cli.Command{
 		}
 		switch c.String("format") {
 		case "json":
+			if len(reports) == 0 {
+				return printJSON(nil) // runc prints null, engines expect it
+			}
 			return printJSON(reports)
 		case "table":
 			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)

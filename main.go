@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -39,7 +40,13 @@ func main() {
 			os.Exit(int(code))
 		}
 		logs.Errorf("%v", err)
-		fmt.Fprintln(os.Stderr, "xrt:", err)
+		if logs.Enabled() {
+			fmt.Fprintln(os.Stderr, "xrt:", err)
+		}
+		var f failure
+		if errors.As(err, &f) {
+			os.Exit(f.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -49,6 +56,16 @@ func main() {
 type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// failure is an error that ends xrt with a status other than 1: exec's
+// own failures exit 255, as runc's do.
+type failure struct {
+	code int
+	err  error
+}
+
+func (f failure) Error() string { return f.err.Error() }
+func (f failure) Unwrap() error { return f.err }
 
 func newApp() *cli.App {
 	cli.VersionPrinter = func(c *cli.Context) {

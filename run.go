@@ -27,13 +27,14 @@ var runCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		defer ctr.Unlock()
-		if err := ctr.Start(); err != nil {
+		err = ctr.Start()
+		if err != nil {
 			ctr.Delete(true)
-			return err
 		}
-		if c.Bool("detach") {
-			return nil
+		// Other commands (kill, exec, pause) may act on it while it runs.
+		ctr.Unlock()
+		if err != nil || c.Bool("detach") {
+			return err
 		}
 		if ctr.Console != nil {
 			defer attachTerminal(ctr.Console)()
@@ -41,10 +42,19 @@ var runCommand = &cli.Command{
 		status := container.WaitForwarding(ctr.Pid, sigs)
 		signal.Stop(sigs)
 		if !c.Bool("keep") {
-			if err := ctr.Delete(true); err != nil {
+			if err := deleteAfterRun(c.String("root"), ctr.ID); err != nil {
 				logs.Warnf("delete %s: %v", ctr.ID, err)
 			}
 		}
 		return exitCode(status)
 	},
+}
+
+func deleteAfterRun(root, id string) error {
+	ctr, err := container.Locked(root, id)
+	if err != nil {
+		return nil // someone deleted it already
+	}
+	defer ctr.Unlock()
+	return ctr.Delete(true)
 }

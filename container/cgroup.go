@@ -23,6 +23,7 @@ func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("linux.resources: %w", err)
 	}
+	r = allowDevices(r)
 	if c.Cgroup, err = cgroups.PathFor(path, c.ID); err != nil {
 		return nil, err
 	}
@@ -37,6 +38,33 @@ func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
 		return nil, err
 	}
 	return cg, nil
+}
+
+// defaultDevices are the device rules every container gets after its own:
+// mknod of anything (a node is useless without read or write), and the
+// default devices of the runtime-spec, which xrt creates in every /dev.
+var defaultDevices = []cgroups.DeviceRule{
+	{Allow: true, Type: "c", Major: -1, Minor: -1, Access: "m"},
+	{Allow: true, Type: "b", Major: -1, Minor: -1, Access: "m"},
+	{Allow: true, Type: "c", Major: 1, Minor: 3, Access: "rwm"},    // null
+	{Allow: true, Type: "c", Major: 1, Minor: 5, Access: "rwm"},    // zero
+	{Allow: true, Type: "c", Major: 1, Minor: 7, Access: "rwm"},    // full
+	{Allow: true, Type: "c", Major: 1, Minor: 8, Access: "rwm"},    // random
+	{Allow: true, Type: "c", Major: 1, Minor: 9, Access: "rwm"},    // urandom
+	{Allow: true, Type: "c", Major: 5, Minor: 0, Access: "rwm"},    // tty
+	{Allow: true, Type: "c", Major: 5, Minor: 2, Access: "rwm"},    // ptmx
+	{Allow: true, Type: "c", Major: 136, Minor: -1, Access: "rwm"}, // pts
+}
+
+// allowDevices appends the default device rules. Nodes of linux.devices
+// get no rule of their own: the config's resources.devices decides, as
+// with runc.
+func allowDevices(r *cgroups.Resources) *cgroups.Resources {
+	if r == nil {
+		r = &cgroups.Resources{}
+	}
+	r.Devices = append(r.Devices, defaultDevices...)
+	return r
 }
 
 // cgroup opens the container's cgroup manager; nil when it has none.

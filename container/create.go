@@ -78,7 +78,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// 0622, whatever the umask: init may run as any user by then.
 	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("create exec.fifo: %w", err)
+	}
+	if err := os.Chmod(c.fifoPath(), 0o622); err != nil {
 		return nil, fmt.Errorf("create exec.fifo: %w", err)
 	}
 	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)

@@ -12,8 +12,8 @@ type Report struct {
 	Bundle      string            `json:"bundle"`
 	Rootfs      string            `json:"rootfs"`
 	Created     time.Time         `json:"created"`
-	Owner       string            `json:"owner"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	Owner       string            `json:"owner"`
 }
 
 // Report describes the container as it is now.

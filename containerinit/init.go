@@ -159,6 +159,13 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
 		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
 	}
+	// A missing cwd is created, as root and before the root may turn
+	// read-only; after pivot_root no path can lead out of the container.
+	if cwd := spec.Process.Cwd; cwd != "" {
+		if err := os.MkdirAll(cwd, 0o755); err != nil {
+			return fmt.Errorf("create process.cwd %q: %w", cwd, err)
+		}
+	}
 	if err := setupKernel(spec); err != nil {
 		return err
 	}

@@ -42,21 +42,17 @@ func Setup(path, format string, withDebug bool) error {
 // Enabled says whether a log file was given.
 func Enabled() bool { return out != nil }
 
+// write logs one record to the --log file, or stderr without one (as runc
+// does: engines capture stderr too).
 func write(level, msg string) {
-	if out == nil {
-		if level == "error" {
-			return // the caller prints errors to stderr itself
-		}
-		if level == "debug" && !debug {
-			return
-		}
-		fmt.Fprintf(os.Stderr, "xrt: %s: %s\n", level, msg)
-		return
-	}
 	if level == "debug" && !debug {
 		return
 	}
-	now := time.Now().Format(time.RFC3339Nano)
+	w := out
+	if w == nil {
+		w = os.Stderr
+	}
+	now := time.Now().Format(time.RFC3339)
 	var line []byte
 	if asJSON {
 		line, _ = json.Marshal(struct {
@@ -67,7 +63,7 @@ func write(level, msg string) {
 	} else {
 		line = []byte("time=" + strconv.Quote(now) + " level=" + level + " msg=" + strconv.Quote(msg))
 	}
-	out.Write(append(line, '\n'))
+	w.Write(append(line, '\n'))
 }
 
 // Errorf logs at error level.
