@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# A foreground "run" forwards the signals it gets to the container process,
+# and exits with the container's status (128+N when a signal killed it).
+
+load ../helpers
+
+# signum NAME: the signal number (bash's kill -l).
+signum() {
+	kill -l "$1"
+}
+
+# start_fg: run the bundle in the foreground, in the background of the
+# test; waits until the container wrote /ready.
+start_fg() {
+	xrt_run_bg "$BATS_TEST_TMPDIR/run.log" "$CID"
+	wait_for_file "$BUNDLE/rootfs/ready"
+}
+
+# wait_fg: the foreground run's exit status in $rc.
+wait_fg() {
+	wait_bg "$BG_PID"
+	cat "$BATS_TEST_TMPDIR/run.log"
+	echo "rc=$rc"
+}
+
+@test "signals: run forwards SIGTERM, SIGUSR1 and SIGHUP to a trapping container process" {
+	for sig in TERM USR1 HUP; do
+		n=$(signum "$sig")
+		rm -f "$BUNDLE/rootfs/ready" "$BUNDLE/rootfs/sig"
+		set_cmd "trap 'echo $sig > /sig; exit $((128 + n))' $sig; touch /ready; while :; do sleep 0.05; done"
+		start_fg
+		kill -s "$sig" "$BG_PID"
+		wait_fg
+		[ "$(cat "$BUNDLE/rootfs/sig")" = "$sig" ]
+		[ "$rc" -eq $((128 + n)) ]
+		run xrt state "$CID"
+		[ "$status" -eq 1 ]
+	done
+	assert_no_leftovers
+}
+
+@test "signals: a container process killed by a forwarded signal gives 128+N" {
+	# Without a pid namespace the process is not an init, so a signal it
+	# does not handle kills it (an init would ignore it).
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	for sig in TERM USR1 HUP; do
+		n=$(signum "$sig")
+		rm -f "$BUNDLE/rootfs/ready"
+		set_cmd 'touch /ready; exec sleep 1000'
+		start_fg
+		# touch ran, exec may not have happened yet.
+		sleep 0.2
+		kill -s "$sig" "$BG_PID"
+		wait_fg
+		[ "$rc" -eq $((128 + n)) ]
+	done
+	assert_no_leftovers
+}
+
+@test "signals: an init without a handler ignores forwarded SIGTERM, SIGKILL via kill still works" {
+	set_cmd 'touch /ready; while :; do sleep 0.05; done'
+	start_fg
+	kill -s TERM "$BG_PID"
+	sleep 0.5
+	# Still there: the kernel drops the signal for a pid-namespace init.
+	[ "$(state_field "$CID" status)" = running ]
+	kill -0 "$BG_PID"
+	run xrt kill "$CID" KILL
+	[ "$status" -eq 0 ]
+	wait_fg
+	[ "$rc" -eq 137 ]
+}
+
+@test "signals: SIGINT and SIGQUIT are forwarded too" {
+	for sig in INT QUIT; do
+		n=$(signum "$sig")
+		rm -f "$BUNDLE/rootfs/ready" "$BUNDLE/rootfs/sig"
+		set_cmd "trap 'echo $sig > /sig; exit 7' $sig; touch /ready; while :; do sleep 0.05; done"
+		# bash starts background jobs with SIGINT/SIGQUIT ignored; undo
+		# that (a Go runtime's signal.Notify would re-enable them anyway).
+		CREATED_IDS+=("$CID")
+		(
+			trap - INT QUIT
+			exec "$XRT" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.log" 2>&1
+		) &
+		BG_PID=$!
+		BG_PIDS+=("$BG_PID")
+		wait_for_file "$BUNDLE/rootfs/ready"
+		kill -s "$sig" "$BG_PID"
+		wait_fg
+		[ "$(cat "$BUNDLE/rootfs/sig")" = "$sig" ]
+		[ "$rc" -eq 7 ]
+	done
+}
