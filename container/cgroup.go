@@ -80,6 +80,17 @@ func (c *Container) cgroup() cgroups.Manager {
 	return cg
 }
 
+// anyLive reports whether a pid is a process that has not exited yet: a
+// container's init that was just reaped can still be listed for a moment.
+func anyLive(pids []int) bool {
+	for _, pid := range pids {
+		if _, state, err := procStat(pid); err == nil && state != 'Z' && state != 'X' {
+			return true
+		}
+	}
+	return false
+}
+
 // removeCgroup kills what is left in the cgroup (processes of a container
 // without its own PID namespace outlive init) and removes it.
 func (c *Container) removeCgroup() error {
@@ -87,7 +98,7 @@ func (c *Container) removeCgroup() error {
 	if cg == nil || !cg.Exists() {
 		return nil
 	}
-	if pids, err := cg.Pids(); err == nil && len(pids) > 0 {
+	if pids, err := cg.Pids(); err == nil && anyLive(pids) {
 		if err := cg.Kill(); err != nil {
 			return fmt.Errorf("kill the processes left in cgroup %s: %w", c.Cgroup, err)
 		}
