@@ -4,7 +4,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"xrt/bundle"
-	"xrt/cgroups"
 	"xrt/container"
 )
 
@@ -33,7 +32,6 @@ var createCommand = &cli.Command{
 }
 
 func createFromFlags(c *cli.Context) (*container.Container, error) {
-	go cgroups.Prewarm()
 	id, err := oneID(c)
 	if err != nil {
 		return nil, err

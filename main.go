@@ -76,6 +76,8 @@ func newApp() *cli.App {
 		Usage:                  "run OCI containers (a runc-compatible runtime)",
 		Version:                version,
 		UseShortOptionHandling: true,
+		// -e NO_PROXY=a,b is one variable, as with runc.
+		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Value: "/run/xrt", Usage: "directory for container state"},
 			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},

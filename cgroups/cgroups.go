@@ -64,6 +64,9 @@ type Manager interface {
 	Path(subsystem string) string
 	// Exists reports whether any of the cgroup's directories exists.
 	Exists() bool
+	// ProcsFiles lists the cgroup.procs files a process writes "0" into
+	// to join the cgroup itself (after Apply(-1) made the directories).
+	ProcsFiles() []string
 }
 
 // Freezer states, as State reports them.

@@ -50,6 +50,17 @@ func (v *v1Manager) Path(subsystem string) string {
 	return v.dirs[subsystem]
 }
 
+func (v *v1Manager) ProcsFiles() []string {
+	files := make([]string, 0, len(v.hier)+1)
+	for _, h := range v.hier {
+		files = append(files, h.dir+"/cgroup.procs")
+	}
+	if v.unified != nil {
+		files = append(files, v.unified.ProcsFiles()...)
+	}
+	return files
+}
+
 func (v *v1Manager) Apply(pid int) error {
 	for _, h := range v.hier {
 		var created func(string) error

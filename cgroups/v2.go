@@ -23,6 +23,8 @@ func newV2(mountpoint, path string, controllers bool) *v2Manager {
 
 func (v *v2Manager) Path(string) string { return v.dir }
 
+func (v *v2Manager) ProcsFiles() []string { return []string{v.dir + "/cgroup.procs"} }
+
 func (v *v2Manager) Apply(pid int) error {
 	if v.controllers {
 		if err := v.enableControllers(); err != nil {

@@ -117,8 +117,11 @@ func (c *Container) KillAll(sig unix.Signal) error {
 
 // mergeResources overlays the sections set in upd on old.
 func mergeResources(old, upd *specs.LinuxResources) *specs.LinuxResources {
-	if old == nil {
-		return upd
+	if old == nil || upd == nil {
+		if old == nil {
+			return upd
+		}
+		return old
 	}
 	out := *old
 	if upd.Memory != nil {

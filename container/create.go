@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xrt/bundle"
+	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/hooks"
 )
@@ -74,6 +75,12 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, spec); err != nil {
 		return nil, err
 	}
+	if hasNewNamespace(spec, specs.CgroupNamespace) {
+		// init will wait for its cgroup before ready: start the kernel's
+		// wait now (see cgroups.Prewarm). Without a cgroup namespace init
+		// waits only before exec, and create must not outlive it.
+		go cgroups.Prewarm()
+	}
 	cg, err := c.makeCgroup(spec)
 	if err != nil {
 		return nil, err
@@ -98,15 +105,22 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		defer consoleInit.Close()
 	}
 
+	cfg := &containerinit.Config{
+		ID:           o.ID,
+		Rootfs:       o.Bundle.Rootfs,
+		Spec:         spec,
+		NoPivot:      o.NoPivot,
+		NoNewKeyring: o.NoNewKeyring,
+		PreserveFDs:  o.PreserveFDs,
+		Cgroup:       c.Cgroup,
+	}
+	// In a new user namespace init cannot write the host's cgroup files:
+	// then the parent moves it.
+	if !hasNewNamespace(spec, specs.UserNamespace) {
+		cfg.CgroupProcs = cg.ProcsFiles()
+	}
 	p, err := spawn(&spawnOpts{
-		cfg: &containerinit.Config{
-			ID:           o.ID,
-			Rootfs:       o.Bundle.Rootfs,
-			Spec:         spec,
-			NoPivot:      o.NoPivot,
-			NoNewKeyring: o.NoNewKeyring,
-			PreserveFDs:  o.PreserveFDs,
-		},
+		cfg:        cfg,
 		namespaces: namespaceList(spec),
 		fifo:       fifo,
 		console:    consoleInit,

@@ -137,7 +137,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			}
 			o.state.Pid = p.pid
 			b, _ := json.Marshal(&o.state)
-			if err = parent.Send(handshake.Msg{Type: handshake.State, State: b}); err == nil {
+			if err = parent.Send(handshake.Msg{Type: handshake.State, State: b}); err == nil && len(o.cfg.CgroupProcs) == 0 {
 				go place(parent, o.cgroup, p.pid)
 			}
 		case handshake.Hooks:
@@ -224,4 +224,16 @@ func killAndReap(pid int) {
 	unix.Kill(pid, unix.SIGKILL)
 	var ws unix.WaitStatus
 	unix.Wait4(pid, &ws, 0, nil)
+}
+
+func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == t {
+			return ns.Path == ""
+		}
+	}
+	return false
 }

@@ -21,6 +21,11 @@ type Config struct {
 	NoPivot      bool        `json:"noPivot,omitempty"`
 	NoNewKeyring bool        `json:"noNewKeyring,omitempty"`
 	PreserveFDs  int         `json:"preserveFds,omitempty"`
+	// Cgroup is the container's cgroup path, shown by cgroup mounts.
+	Cgroup string `json:"cgroup,omitempty"`
+	// CgroupProcs, when set, are the cgroup.procs files init writes itself
+	// into; otherwise the parent moves init and sends "placed".
+	CgroupProcs []string `json:"cgroupProcs,omitempty"`
 	// Exec: a process joining a running container (xrt exec); Spec then
 	// holds the container's spec with this process in Spec.Process.
 	Exec bool `json:"exec,omitempty"`

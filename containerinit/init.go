@@ -47,9 +47,34 @@ func run(conn *parent) error {
 		return fmt.Errorf("init: decode state: %w", err)
 	}
 	spec := cfg.Spec
+	// init must be in its cgroup before anything of the container's runs.
+	// It joins by itself in the background when it can (the wait for the
+	// kernel is then hidden behind the rest of the setup), else the parent
+	// moves it and says "placed".
+	placed := conn.waitPlaced
+	if len(cfg.CgroupProcs) > 0 {
+		placed = joinCgroup(cfg.CgroupProcs)
+	}
 	if !cfg.Exec {
-		if err := setupContainer(cfg, conn, &state); err != nil {
+		if err := setupContainer(cfg, conn, &state, placed); err != nil {
 			return err
+		}
+	}
+
+	// A cgroup namespace is rooted where init is when it is unshared, and
+	// unsharing needs init's privileges, which setupProcess drops: such a
+	// container joins its cgroup before ready. Without one, init only
+	// waits for the join before exec, after start. With the parent moving
+	// init, "placed" must arrive before the connection closes at ready.
+	cgroupns := !cfg.Exec && hasNewNamespace(spec, specs.CgroupNamespace)
+	if cgroupns || len(cfg.CgroupProcs) == 0 {
+		if err := placed(); err != nil {
+			return err
+		}
+	}
+	if cgroupns {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("unshare cgroup namespace: %w", err)
 		}
 	}
 
@@ -64,14 +89,15 @@ func run(conn *parent) error {
 			return err
 		}
 	}
-	path, err := lookPath(p.Args[0], p.Env)
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	path, err := lookPath(p.Args[0], cwd, p.Env)
 	if err != nil {
 		return err
 	}
 	if err := setupProcess(spec); err != nil {
-		return err
-	}
-	if err := conn.waitPlaced(); err != nil {
 		return err
 	}
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
@@ -81,6 +107,9 @@ func run(conn *parent) error {
 
 	if !cfg.Exec {
 		if err := waitForStart(); err != nil {
+			return err
+		}
+		if err := placed(); err != nil {
 			return err
 		}
 		if h := spec.Hooks; h != nil {
@@ -103,7 +132,7 @@ func run(conn *parent) error {
 // setupContainer is the part of `create` that exec skips: a session, the
 // keyring, the root filesystem, the hooks that belong to creation, and the
 // kernel settings of the new namespaces.
-func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
+func setupContainer(cfg *Config, conn *parent, state *specs.State, placed func() error) error {
 	spec := cfg.Spec
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
@@ -114,28 +143,10 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 		}
 	}
 
-	// Everything from the first cgroup mount on needs init in its cgroup
-	// and, when asked for, in its own cgroup namespace rooted there.
-	enterCgroup := func() error {
-		if err := conn.waitPlaced(); err != nil {
-			return err
-		}
-		if hasNewNamespace(spec, specs.CgroupNamespace) {
-			if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-				return fmt.Errorf("unshare cgroup namespace: %w", err)
-			}
-		}
-		return nil
-	}
-	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, BeforeCgroup: enterCgroup}
+	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup}
 	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
 	if newMountNS {
 		if err := rootfs.Prepare(rc); err != nil {
-			return err
-		}
-	}
-	if !rc.CgroupEntered() {
-		if err := enterCgroup(); err != nil {
 			return err
 		}
 	}
@@ -145,6 +156,11 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 				return err
 			}
 			if _, err := conn.expect(handshake.Ack); err != nil {
+				return err
+			}
+		}
+		if len(h.CreateContainer) > 0 {
+			if err := placed(); err != nil {
 				return err
 			}
 		}

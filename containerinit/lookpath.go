@@ -14,14 +14,19 @@ import (
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // lookPath finds the program inside the container, with the container's
-// PATH, so a missing executable fails `create`, not `start`. Messages match
+// PATH, so a missing executable fails `create`, not `start`. Relative
+// names are relative to cwd, where the program will start. Messages match
 // Go's os/exec, which engines and users know.
-func lookPath(file string, env []string) (string, error) {
+func lookPath(file, cwd string, env []string) (string, error) {
 	if strings.Contains(file, "/") {
-		if err := executable(file); err != nil {
+		path := file
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(cwd, path)
+		}
+		if err := executable(path); err != nil {
 			return "", fmt.Errorf("exec: %q: %w", file, err)
 		}
-		return file, nil
+		return path, nil
 	}
 	path := defaultPath
 	for _, kv := range env {
@@ -30,8 +35,8 @@ func lookPath(file string, env []string) (string, error) {
 		}
 	}
 	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(cwd, dir)
 		}
 		if p := filepath.Join(dir, file); executable(p) == nil {
 			return p, nil

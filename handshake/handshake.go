@@ -66,7 +66,16 @@ func (c *Conn) Send(m Msg) error {
 // Recv reads one message; io.EOF means the peer is gone.
 func (c *Conn) Recv() (Msg, error) {
 	var m Msg
-	buf := make([]byte, 1<<16)
+	// Peek at the packet's real size first: a spec's annotations can make
+	// a state message of any size.
+	size, _, err := unix.Recvfrom(int(c.f.Fd()), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+	if err != nil {
+		return m, fmt.Errorf("receive: %w", err)
+	}
+	if size == 0 {
+		return m, io.EOF
+	}
+	buf := make([]byte, size)
 	n, err := c.f.Read(buf)
 	if err != nil {
 		if errors.Is(err, io.EOF) {

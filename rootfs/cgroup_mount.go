@@ -15,9 +15,11 @@ import (
 // host gets a tmpfs with one directory per hierarchy the process is in,
 // named as on the host (cpu,cpuacct with cpu and cpuacct symlinks to it), and
 // the unified hierarchy as "unified" on hybrid hosts. Each directory is a
-// bind of the process's own cgroup directory, or, with a cgroup namespace,
-// a fresh mount of the hierarchy, whose root the kernel sets to the
-// namespace's root.
+// bind of the container's cgroup directory (Config.Cgroup; named
+// hierarchies such as name=systemd, which no container joins, keep the
+// process's own). A bind shows the same tree as a fresh mount made inside
+// the container's cgroup namespace would, and needs neither the namespace
+// nor the process in its cgroup yet: init joins both later, before exec.
 func (m *mounter) cgroup(dest string, o *MountOptions) error {
 	var st unix.Statfs_t
 	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
@@ -62,22 +64,10 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 		if v2 {
 			name = "unified"
 		}
-		if m.cgroupns {
-			fs, data := "cgroup2", ""
-			if !v2 {
-				fs, data = "cgroup", ctrls
-				if !strings.Contains(ctrls, ",") && strings.HasPrefix(ctrls, "name=") {
-					data = "none," + ctrls
-				}
-			}
-			var top int
-			top, err = mountIn(dir, name, func(target string) error {
-				return unix.Mount("cgroup", target, fs, subFlags, data)
-			})
-			closeFd(top)
-		} else {
-			err = bindCgroup(dir, name, mnt, cgpath, bindAttr)
+		if m.cgroupPath != "" && !strings.HasPrefix(ctrls, "name=") {
+			cgpath = m.cgroupPath
 		}
+		err = bindCgroup(dir, name, mnt, cgpath, bindAttr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path.Join(dest, name), err)
 		}

@@ -17,8 +17,6 @@ package rootfs
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -34,14 +32,10 @@ type Config struct {
 	Spec *specs.Spec
 	// NoPivot switches the root with MS_MOVE and chroot instead of pivot_root.
 	NoPivot bool
-	// BeforeCgroup, when set, runs once before the first cgroup mount:
-	// the caller joins its cgroup (and cgroup namespace) there.
-	BeforeCgroup  func() error
-	cgroupEntered bool
+	// Cgroup is the container's cgroup path ("/xrt/<id>"), which cgroup
+	// mounts show; empty: the process's own cgroups.
+	Cgroup string
 }
-
-// CgroupEntered reports whether Prepare ran BeforeCgroup.
-func (c *Config) CgroupEntered() bool { return c.cgroupEntered }
 
 func (c *Config) linux() *specs.Linux {
 	if c.Spec.Linux == nil {
@@ -80,74 +74,16 @@ func Prepare(c *Config) error {
 	}
 	defer unix.Close(rootfd)
 
-	m := &mounter{root: rootfd, rootfs: c.Rootfs, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNamespace(specs.CgroupNamespace)}
+	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNamespace(specs.CgroupNamespace)}
 	if c.Spec.Linux != nil && c.Spec.Linux.MountLabel != "" && selinuxEnabled() {
 		m.label = c.Spec.Linux.MountLabel
 	}
-	// Cgroup mounts wait for the caller to be in its cgroup, which can
-	// take a while: do them last when no other mount or /dev nests with
-	// them, so the rest overlaps the wait. Order only matters for nesting.
-	var deferred []*specs.Mount
 	for i := range c.Spec.Mounts {
-		mnt := &c.Spec.Mounts[i]
-		if isCgroupMount(mnt) {
-			if c.BeforeCgroup != nil && !nestsWithLater(c.Spec.Mounts[i+1:], mnt.Destination) {
-				deferred = append(deferred, mnt)
-				continue
-			}
-			if err := c.enterCgroup(); err != nil {
-				return err
-			}
-		}
-		if err := m.mount(mnt); err != nil {
+		if err := m.mount(&c.Spec.Mounts[i]); err != nil {
 			return err
 		}
 	}
-	if err := m.createDevices(c); err != nil {
-		return err
-	}
-	for _, mnt := range deferred {
-		if err := c.enterCgroup(); err != nil {
-			return err
-		}
-		if err := m.mount(mnt); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *Config) enterCgroup() error {
-	if c.BeforeCgroup == nil || c.cgroupEntered {
-		return nil
-	}
-	c.cgroupEntered = true
-	return c.BeforeCgroup()
-}
-
-func isCgroupMount(m *specs.Mount) bool { return m.Type == "cgroup" || m.Type == "cgroup2" }
-
-// nestsWithLater reports whether dest is /dev, under it, above it, or nests
-// with the destination of any of the later mounts.
-func nestsWithLater(later []specs.Mount, dest string) bool {
-	if nested(dest, "/dev") {
-		return true
-	}
-	for i := range later {
-		if nested(dest, later[i].Destination) {
-			return true
-		}
-	}
-	return false
-}
-
-// nested reports whether a and b are equal or one lies under the other.
-func nested(a, b string) bool {
-	a, b = filepath.Clean(a), filepath.Clean(b)
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	return a == b || a == "/" || strings.HasPrefix(b, a+"/")
+	return m.createDevices(c)
 }
 
 func propName(flags uintptr) string {
