@@ -11,7 +11,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
-	"xrt/cgroups"
 	"xrt/container"
 )
 
@@ -51,7 +50,6 @@ func execAction(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return fmt.Errorf("exec: expected a container id")
 	}
-	go cgroups.Prewarm()
 	ctr, err := container.Locked(c.String("root"), c.Args().First())
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"os/signal"
 
 	"github.com/urfave/cli/v2"
-	"xrt/cgroups"
 	"xrt/container"
 	"xrt/logs"
 )
@@ -24,8 +23,6 @@ var runCommand = &cli.Command{
 		if !c.Bool("detach") {
 			signal.Notify(sigs)
 		}
-		// Unlike create, run outlives the wait that Prewarm starts.
-		go cgroups.Prewarm()
 		ctr, err := createFromFlags(c)
 		if err != nil {
 			return err

@@ -64,9 +64,13 @@ type Manager interface {
 	Path(subsystem string) string
 	// Exists reports whether any of the cgroup's directories exists.
 	Exists() bool
-	// ProcsFiles lists the cgroup.procs files a process writes "0" into
-	// to join the cgroup itself (after Apply(-1) made the directories).
-	ProcsFiles() []string
+	// ThreadFiles lists the v1 "tasks" files into which a thread writes
+	// "0" to move itself, alone, into the cgroup (after Apply(-1)). Moving
+	// a single thread skips the kernel's global cgroup_threadgroup_rwsem,
+	// and with it the RCU grace period (10 to 25 ms on small VMs) that
+	// moving a whole process through cgroup.procs waits for. The cgroup2
+	// part, Path(""), is joined at birth with CLONE_INTO_CGROUP instead.
+	ThreadFiles() []string
 }
 
 // Freezer states, as State reports them.

@@ -50,13 +50,10 @@ func (v *v1Manager) Path(subsystem string) string {
 	return v.dirs[subsystem]
 }
 
-func (v *v1Manager) ProcsFiles() []string {
-	files := make([]string, 0, len(v.hier)+1)
+func (v *v1Manager) ThreadFiles() []string {
+	files := make([]string, 0, len(v.hier))
 	for _, h := range v.hier {
-		files = append(files, h.dir+"/cgroup.procs")
-	}
-	if v.unified != nil {
-		files = append(files, v.unified.ProcsFiles()...)
+		files = append(files, h.dir+"/tasks")
 	}
 	return files
 }

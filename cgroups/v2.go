@@ -23,7 +23,7 @@ func newV2(mountpoint, path string, controllers bool) *v2Manager {
 
 func (v *v2Manager) Path(string) string { return v.dir }
 
-func (v *v2Manager) ProcsFiles() []string { return []string{v.dir + "/cgroup.procs"} }
+func (v *v2Manager) ThreadFiles() []string { return nil }
 
 func (v *v2Manager) Apply(pid int) error {
 	if v.controllers {

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xrt/bundle"
-	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/hooks"
 )
@@ -75,12 +74,6 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, spec); err != nil {
 		return nil, err
 	}
-	if hasNewNamespace(spec, specs.CgroupNamespace) {
-		// init will wait for its cgroup before ready: start the kernel's
-		// wait now (see cgroups.Prewarm). Without a cgroup namespace init
-		// waits only before exec, and create must not outlive it.
-		go cgroups.Prewarm()
-	}
 	cg, err := c.makeCgroup(spec)
 	if err != nil {
 		return nil, err
@@ -113,11 +106,6 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		NoNewKeyring: o.NoNewKeyring,
 		PreserveFDs:  o.PreserveFDs,
 		Cgroup:       c.Cgroup,
-	}
-	// In a new user namespace init cannot write the host's cgroup files:
-	// then the parent moves it.
-	if !hasNewNamespace(spec, specs.UserNamespace) {
-		cfg.CgroupProcs = cg.ProcsFiles()
 	}
 	p, err := spawn(&spawnOpts{
 		cfg:        cfg,

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -25,7 +26,7 @@ type spawnOpts struct {
 	namespaces string          // for nsenter: "pid,mount,network=/path"
 	fifo       *os.File        // O_PATH exec.fifo; nil when init need not wait for start
 	console    *os.File        // socket for the pty master; nil without a terminal
-	cgroup     cgroups.Manager // init joins it; nil: no cgroup
+	cgroup     cgroups.Manager // init is born in it (v2) and joins it (v1); nil: none
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -77,6 +78,21 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if o.console != nil {
 		env = append(env, containerinit.EnvConsole+"="+fd(o.console))
 	}
+	join, err := openCgroup(o.cgroup)
+	if err != nil {
+		child.Close()
+		cfgR.Close()
+		cfgW.Close()
+		return nil, err
+	}
+	defer join.close()
+	if len(join.tasks) > 0 {
+		fds := make([]string, len(join.tasks))
+		for i, f := range join.tasks {
+			fds[i] = fd(f)
+		}
+		env = append(env, containerinit.EnvCgroup+"="+strings.Join(fds, ","))
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{"xrt", "init"},
@@ -85,6 +101,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
 		ExtraFiles: extra,
+	}
+	if join.dir != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(join.dir.Fd())}
 	}
 	err = cmd.Start()
 	child.Close()
@@ -137,9 +156,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			}
 			o.state.Pid = p.pid
 			b, _ := json.Marshal(&o.state)
-			if err = parent.Send(handshake.Msg{Type: handshake.State, State: b}); err == nil && len(o.cfg.CgroupProcs) == 0 {
-				go place(parent, o.cgroup, p.pid)
-			}
+			err = parent.Send(handshake.Msg{Type: handshake.State, State: b})
 		case handshake.Hooks:
 			if err := o.onHooks(&o.state); err != nil {
 				return p, err
@@ -156,18 +173,46 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 }
 
-// place moves init into its cgroup while init goes on setting up: on
-// cgroup v1 the first move into a new cgroup waits for an RCU grace
-// period, milliseconds that need not add to the start time. init waits for
-// "placed" before it runs anything of the container's.
-func place(parent *handshake.Conn, cg cgroups.Manager, pid int) {
-	m := handshake.Msg{Type: handshake.Placed}
-	if cg != nil {
-		if err := cg.Apply(pid); err != nil {
-			m.Message = err.Error()
-		}
+// cgroupJoin is how init gets into its cgroup without the kernel's slow
+// path for moving a process (see cgroups.Manager.ThreadFiles): born in the
+// cgroup2 directory (CLONE_INTO_CGROUP), and given the v1 "tasks" files,
+// opened here with our credentials, into which its exec'ing thread writes
+// itself before it runs anything of the container's.
+type cgroupJoin struct {
+	dir   *os.File
+	tasks []*os.File
+}
+
+func openCgroup(cg cgroups.Manager) (*cgroupJoin, error) {
+	j := &cgroupJoin{}
+	if cg == nil {
+		return j, nil
 	}
-	parent.Send(m)
+	if dir := cg.Path(""); dir != "" {
+		f, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+		}
+		j.dir = f
+	}
+	for _, name := range cg.ThreadFiles() {
+		f, err := os.OpenFile(name, os.O_WRONLY, 0)
+		if err != nil {
+			j.close()
+			return nil, fmt.Errorf("open cgroup: %w", err)
+		}
+		j.tasks = append(j.tasks, f)
+	}
+	return j, nil
+}
+
+func (j *cgroupJoin) close() {
+	if j.dir != nil {
+		j.dir.Close()
+	}
+	for _, f := range j.tasks {
+		f.Close()
+	}
 }
 
 // namespaceList encodes linux.namespaces for nsenter: "pid,mount,network=/path".

@@ -9,8 +9,9 @@ import specs "github.com/opencontainers/runtime-spec/specs-go"
 
 // Environment variables the parent sets for `xrt init`, next to nsenter's.
 const (
-	EnvConfig = "_XRT_CONFIG_FD" // pipe carrying Config as JSON
-	EnvFifo   = "_XRT_FIFO_FD"   // O_PATH fd of <root>/<id>/exec.fifo
+	EnvConfig = "_XRT_CONFIG_FD"  // pipe carrying Config as JSON
+	EnvFifo   = "_XRT_FIFO_FD"    // O_PATH fd of <root>/<id>/exec.fifo
+	EnvCgroup = "_XRT_CGROUP_FDS" // fds of the v1 "tasks" files to join
 )
 
 // Config is everything init needs, sent by the parent over a pipe.
@@ -23,9 +24,6 @@ type Config struct {
 	PreserveFDs  int         `json:"preserveFds,omitempty"`
 	// Cgroup is the container's cgroup path, shown by cgroup mounts.
 	Cgroup string `json:"cgroup,omitempty"`
-	// CgroupProcs, when set, are the cgroup.procs files init writes itself
-	// into; otherwise the parent moves init and sends "placed".
-	CgroupProcs []string `json:"cgroupProcs,omitempty"`
 	// Exec: a process joining a running container (xrt exec); Spec then
 	// holds the container's spec with this process in Spec.Process.
 	Exec bool `json:"exec,omitempty"`

@@ -47,34 +47,21 @@ func run(conn *parent) error {
 		return fmt.Errorf("init: decode state: %w", err)
 	}
 	spec := cfg.Spec
-	// init must be in its cgroup before anything of the container's runs.
-	// It joins by itself in the background when it can (the wait for the
-	// kernel is then hidden behind the rest of the setup), else the parent
-	// moves it and says "placed".
-	placed := conn.waitPlaced
-	if len(cfg.CgroupProcs) > 0 {
-		placed = joinCgroup(cfg.CgroupProcs)
+	// First of all, before anything of the container's can run (hooks are
+	// forked from this thread too), into the container's cgroup.
+	if err := joinCgroup(); err != nil {
+		return err
 	}
 	if !cfg.Exec {
-		if err := setupContainer(cfg, conn, &state, placed); err != nil {
+		if err := setupContainer(cfg, conn, &state); err != nil {
 			return err
 		}
-	}
-
-	// A cgroup namespace is rooted where init is when it is unshared, and
-	// unsharing needs init's privileges, which setupProcess drops: such a
-	// container joins its cgroup before ready. Without one, init only
-	// waits for the join before exec, after start. With the parent moving
-	// init, "placed" must arrive before the connection closes at ready.
-	cgroupns := !cfg.Exec && hasNewNamespace(spec, specs.CgroupNamespace)
-	if cgroupns || len(cfg.CgroupProcs) == 0 {
-		if err := placed(); err != nil {
-			return err
-		}
-	}
-	if cgroupns {
-		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-			return fmt.Errorf("unshare cgroup namespace: %w", err)
+		// Rooted where init now is. Only after the cgroup mounts, which
+		// are resolved against the host's cgroup tree.
+		if hasNewNamespace(spec, specs.CgroupNamespace) {
+			if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+				return fmt.Errorf("unshare cgroup namespace: %w", err)
+			}
 		}
 	}
 
@@ -109,9 +96,6 @@ func run(conn *parent) error {
 		if err := waitForStart(); err != nil {
 			return err
 		}
-		if err := placed(); err != nil {
-			return err
-		}
 		if h := spec.Hooks; h != nil {
 			state.Status = specs.StateRunning
 			if err := hooks.Run("startContainer", h.StartContainer, &state); err != nil {
@@ -132,7 +116,7 @@ func run(conn *parent) error {
 // setupContainer is the part of `create` that exec skips: a session, the
 // keyring, the root filesystem, the hooks that belong to creation, and the
 // kernel settings of the new namespaces.
-func setupContainer(cfg *Config, conn *parent, state *specs.State, placed func() error) error {
+func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	spec := cfg.Spec
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
@@ -156,11 +140,6 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State, placed func()
 				return err
 			}
 			if _, err := conn.expect(handshake.Ack); err != nil {
-				return err
-			}
-		}
-		if len(h.CreateContainer) > 0 {
-			if err := placed(); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,6 @@ const (
 	Ack     = "ack"     // parent → init: done what was asked
 	Pid     = "pid"     // init → parent: Pid is the container's init
 	State   = "state"   // parent → init: the runtime-spec state, for hooks
-	Placed  = "placed"  // parent → init: init is in its cgroup (Message: why not)
 	Hooks   = "hooks"   // init → parent: run createRuntime and prestart hooks now
 	Ready   = "ready"   // init → parent: set up, about to block on exec.fifo
 	Error   = "error"   // either way: Message says what failed

@@ -96,8 +96,6 @@ func TestRoundTrip(t *testing.T) {
 		{Type: Ack},
 		{Type: Pid, Pid: 99999},
 		{Type: State, State: state},
-		{Type: Placed},
-		{Type: Placed, Message: "cgroup: permission denied"},
 		{Type: Hooks},
 		{Type: Ready},
 		{Type: Error, Message: "something \"failed\"\nbadly: ünïcödé"},
