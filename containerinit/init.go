@@ -173,14 +173,15 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 func readConfig() (*Config, error) {
 	f := os.NewFile(uintptr(envFD(EnvConfig)), "config")
 	defer f.Close()
-	var cfg Config
-	if err := json.NewDecoder(f).Decode(&cfg); err != nil {
+	in := configIn{Config: &Config{}}
+	if err := json.NewDecoder(f).Decode(&in); err != nil {
 		return nil, fmt.Errorf("init: read config: %w", err)
 	}
-	if cfg.Spec == nil || cfg.Spec.Process == nil {
+	if in.Spec == nil || in.Spec.Process == nil {
 		return nil, fmt.Errorf("init: config has no process")
 	}
-	return &cfg, nil
+	in.Config.Spec = in.Spec.spec()
+	return in.Config, nil
 }
 
 // waitForStart blocks opening exec.fifo for writing until `xrt start` opens

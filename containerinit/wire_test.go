@@ -1,0 +1,68 @@
+package containerinit
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// TestInitSpecKeepsWhatInitUses: every field init and rootfs read survives
+// the trimmed decode; fields init does not read are dropped on purpose.
+func TestInitSpecKeepsWhatInitUses(t *testing.T) {
+	umask := uint32(0o27)
+	timeout := 3
+	full := &specs.Spec{
+		Version: "1.3.0",
+		Process: &specs.Process{
+			Terminal: true, Args: []string{"sh"}, Env: []string{"A=1"}, Cwd: "/w",
+			User:            specs.User{UID: 1, GID: 2, AdditionalGids: []uint32{3}, Umask: &umask},
+			Capabilities:    &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Ambient: []string{"CAP_KILL"}},
+			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 10, Soft: 5}},
+			NoNewPrivileges: true,
+			ConsoleSize:     &specs.Box{Height: 3, Width: 4},
+		},
+		Root:       &specs.Root{Path: "rootfs", Readonly: true},
+		Hostname:   "h",
+		Domainname: "d",
+		Mounts:     []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid"}}},
+		Hooks: &specs.Hooks{
+			CreateContainer: []specs.Hook{{Path: "/bin/true", Timeout: &timeout}},
+			StartContainer:  []specs.Hook{{Path: "/bin/false"}},
+			CreateRuntime:   []specs.Hook{{Path: "/x"}},
+		},
+		Linux: &specs.Linux{
+			Namespaces:        []specs.LinuxNamespace{{Type: "pid"}, {Type: "network", Path: "/n"}},
+			Devices:           []specs.LinuxDevice{{Path: "/dev/x", Type: "c", Major: 1, Minor: 3}},
+			MaskedPaths:       []string{"/proc/kcore"},
+			ReadonlyPaths:     []string{"/proc/sys"},
+			RootfsPropagation: "rslave",
+			MountLabel:        "label",
+			Sysctl:            map[string]string{"net.ipv4.ip_forward": "1"},
+			Personality:       &specs.LinuxPersonality{Domain: specs.PerLinux32},
+			CgroupsPath:       "/dropped",
+		},
+	}
+	b, err := json.Marshal(&Config{ID: "x", Rootfs: "/r", Spec: full, PreserveFDs: 2, Exec: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := configIn{Config: &Config{}}
+	if err := json.Unmarshal(b, &in); err != nil {
+		t.Fatal(err)
+	}
+	got := in.Spec.spec()
+	want := *full
+	l := *full.Linux
+	l.CgroupsPath = "" // not read by init
+	want.Linux = &l
+	if !reflect.DeepEqual(got, &want) {
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(&want)
+		t.Errorf("trimmed spec differs:\n got %s\nwant %s", gb, wb)
+	}
+	if in.ID != "x" || in.Rootfs != "/r" || in.PreserveFDs != 2 || !in.Exec {
+		t.Errorf("config fields lost: %+v", in.Config)
+	}
+}
