@@ -55,13 +55,14 @@ func execAction(c *cli.Context) error {
 		return err
 	}
 	spec, err := ctr.Spec()
+	// The lock only guards reading the container: an exec into a paused
+	// container (--ignore-paused) waits frozen, and resume must get in.
+	ctr.Unlock()
 	if err != nil {
-		ctr.Unlock()
 		return err
 	}
 	p, err := execProcess(c, spec.Process)
 	if err != nil {
-		ctr.Unlock()
 		return err
 	}
 	sigs := make(chan os.Signal, 64)
@@ -77,7 +78,6 @@ func execAction(c *cli.Context) error {
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    !c.Bool("detach"),
 	})
-	ctr.Unlock()
 	if err != nil || c.Bool("detach") {
 		return err
 	}
@@ -137,7 +137,6 @@ func execProcess(c *cli.Context, base *specs.Process) (*specs.Process, error) {
 		pc.Bounding = append(pc.Bounding[:len(pc.Bounding):len(pc.Bounding)], caps...)
 		pc.Effective = append(pc.Effective[:len(pc.Effective):len(pc.Effective)], caps...)
 		pc.Permitted = append(pc.Permitted[:len(pc.Permitted):len(pc.Permitted)], caps...)
-		pc.Ambient = append(pc.Ambient[:len(pc.Ambient):len(pc.Ambient)], caps...)
 		p.Capabilities = &pc
 	}
 	if c.Bool("no-new-privs") {

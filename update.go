@@ -25,7 +25,7 @@ var updateCommand = &cli.Command{
 		&cli.Int64Flag{Name: "kernel-memory-tcp", Usage: "ignored (deprecated by the kernel)"},
 		&cli.Int64Flag{Name: "cpu-quota", Usage: "CFS quota in microseconds per period"},
 		&cli.Uint64Flag{Name: "cpu-period", Usage: "CFS period in microseconds"},
-		&cli.Uint64Flag{Name: "cpu-shares", Usage: "relative CPU weight"},
+		&cli.Uint64Flag{Name: "cpu-shares", Aliases: []string{"cpu-share"}, Usage: "relative CPU weight"},
 		&cli.Uint64Flag{Name: "cpu-rt-period", Usage: "realtime period in microseconds"},
 		&cli.Int64Flag{Name: "cpu-rt-runtime", Usage: "realtime runtime in microseconds"},
 		&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs to run on (0-3,5)"},

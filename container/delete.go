@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"xrt/cgroups"
 	"xrt/hooks"
 	"xrt/logs"
 )
@@ -54,6 +55,14 @@ func (c *Container) killAndWait() error {
 	defer unix.Close(fd)
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("kill container %q: %w", c.ID, err)
+	}
+	// A frozen process cannot die: thaw a paused container after the kill.
+	if cg := c.cgroup(); cg != nil {
+		if st, err := cg.State(); err == nil && st != cgroups.Thawed {
+			if err := cg.Thaw(); err != nil {
+				return fmt.Errorf("thaw container %q to kill it: %w", c.ID, err)
+			}
+		}
 	}
 	// A pidfd polls readable once the process has exited.
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}

@@ -36,10 +36,11 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 	if len(o.Process.Args) == 0 {
 		return 0, nil, fmt.Errorf("exec: no command given: pass it after the container id or in --process")
 	}
-	// CVE-2022-29162: an exec'd process never gets inheritable capabilities.
+	// CVE-2022-29162: an exec'd process never gets inheritable
+	// capabilities, and so no ambient ones, which need them.
 	if o.Process.Capabilities != nil {
 		caps := *o.Process.Capabilities
-		caps.Inheritable = nil
+		caps.Inheritable, caps.Ambient = nil, nil
 		o.Process.Capabilities = &caps
 	}
 	var consoleInit, consoleOurs *os.File
