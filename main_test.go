@@ -223,7 +223,7 @@ func TestExecProcess(t *testing.T) {
 				Bounding:  []string{"CAP_CHOWN", "CAP_KILL"},
 				Effective: []string{"CAP_CHOWN", "CAP_KILL"},
 				Permitted: []string{"CAP_KILL"},
-				Ambient:   []string{"CAP_KILL"},
+				// --cap adds no ambient capability: exec never has inheritable ones (CVE-2022-29162)
 			},
 			NoNewPrivileges: true,
 			SelinuxLabel:    "lbl",
