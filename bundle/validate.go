@@ -114,6 +114,7 @@ func checkHooks(s *specs.Spec) error {
 		name  string
 		hooks []specs.Hook
 	}{
+		//lint:ignore SA1019 prestart is deprecated, still valid input
 		{"prestart", h.Prestart},
 		{"createRuntime", h.CreateRuntime},
 		{"createContainer", h.CreateContainer},

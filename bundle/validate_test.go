@@ -79,6 +79,7 @@ func TestValidateErrors(t *testing.T) {
 			s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true"}, {Path: ""}}}
 		}, `hook path "" must be absolute (hooks.poststop[1])`},
 		{"zero hook timeout", func(s *specs.Spec) {
+			//lint:ignore SA1019 prestart is deprecated, still valid input
 			s.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/true", Timeout: intp(0)}}}
 		}, "hook timeout must be positive"},
 		{"negative hook timeout", func(s *specs.Spec) {

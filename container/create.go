@@ -116,7 +116,8 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
-			if err := hooks.Run("prestart", h.Prestart, st); err != nil { //nolint:staticcheck // deprecated, still honoured
+			//lint:ignore SA1019 prestart is deprecated, still honoured
+			if err := hooks.Run("prestart", h.Prestart, st); err != nil {
 				return err
 			}
 			return hooks.Run("createRuntime", h.CreateRuntime, st)

@@ -270,15 +270,3 @@ func killAndReap(pid int) {
 	var ws unix.WaitStatus
 	unix.Wait4(pid, &ws, 0, nil)
 }
-
-func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == t {
-			return ns.Path == ""
-		}
-	}
-	return false
-}

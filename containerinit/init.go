@@ -135,7 +135,8 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 		}
 	}
 	if h := spec.Hooks; h != nil {
-		if len(h.Prestart)+len(h.CreateRuntime) > 0 { //nolint:staticcheck // prestart is deprecated, still honoured
+		//lint:ignore SA1019 prestart is deprecated, still honoured
+		if len(h.Prestart)+len(h.CreateRuntime) > 0 {
 			if err := conn.Send(handshake.Msg{Type: handshake.Hooks}); err != nil {
 				return err
 			}

@@ -2,6 +2,8 @@
 // cgroups.Resources, the only place where the cgroups code meets the spec.
 package specconv
 
+//lint:file-ignore SA1019 kernel memory limits are read only to warn that they are ignored
+
 import (
 	"maps"
 
