@@ -7,6 +7,9 @@
 # after BENCH_WARMUP warm-ups.  Cases:
 #   a) create + start + wait until the process is gone + delete -f
 #   b) run (foreground, deletes on exit) + delete -f
+#   c) as a), with a memory (64 MiB) and a pids (128) limit
+#   d) exec /bin/true into a running container
+#   e) ps -f json, and f) events --stats, of a container with 100 processes
 # Prints the medians in ms and the xrt/runc ratio, and writes the results
 # as JSON to tests/bench/last.json (BENCH_JSON to change it).
 #
@@ -78,6 +81,21 @@ trap 'exit 143' TERM
 "$XRT" spec --bundle "$work" >/dev/null
 jq '.process.terminal = false | .process.args = ["/bin/true"] | .root = {"path": "rootfs", "readonly": true}' \
 	"$work/config.json" >"$bundle/config.json"
+# Bundles sharing the rootfs: one with limits, one that sleeps, one with
+# 100 processes (for exec, ps and events; started once per runtime).
+variant() { # DIR JQ-FILTER
+	mkdir -p "$1"
+	jq --arg root "$bundle/rootfs" ".root.path = \$root | $2" "$bundle/config.json" >"$1/config.json"
+}
+variant "$work/limited" '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 128}'
+variant "$work/sleeper" '.process.args = ["sleep", "1000000"]'
+variant "$work/hundred" '.process.args = ["sh", "-c", "for i in $(seq 99); do sleep 1000000 & done; wait"]'
+for rt in "$XRT:$ROOT_X" "$REF_RUNC:$ROOT_R"; do
+	for b in sleeper hundred; do
+		"${rt%%:*}" --root "${rt#*:}" run -d --bundle "$work/$b" "$b" </dev/null >/dev/null 2>"$work/err" ||
+			die "${rt%%:*} run -d $b failed: $(cat "$work/err")"
+	done
+done
 
 # A fifo nobody writes to: "read -t" on it is a sleep without a fork.
 mkfifo "$work/tick"
@@ -113,6 +131,25 @@ case_create() {
 	echo $(((10#${t1%.*} - 10#${t0%.*}) * 1000000 + 10#${t1#*.} - 10#${t0#*.}))
 }
 
+# case_limits: case_create on the bundle with limits.
+case_limits() {
+	local bundle=$work/limited
+	case_create "$@"
+}
+
+# time_cmd CMD...: run it, print the microseconds it took.
+time_cmd() {
+	local t0 t1
+	t0=$EPOCHREALTIME
+	"$@" </dev/null >/dev/null 2>"$work/err" || die "$* failed: $(cat "$work/err")"
+	t1=$EPOCHREALTIME
+	echo $(((10#${t1%.*} - 10#${t0%.*}) * 1000000 + 10#${t1#*.} - 10#${t0#*.}))
+}
+
+case_exec() { time_cmd "$1" --root "$2" exec sleeper /bin/true; }
+case_ps() { time_cmd "$1" --root "$2" ps -f json hundred; }
+case_events() { time_cmd "$1" --root "$2" events --stats hundred; }
+
 # case_run RT ROOT ID: run (foreground) then delete -f.
 case_run() {
 	local rt=$1 root=$2 id=$3 t0 t1
@@ -133,7 +170,17 @@ stats() {
 		}'
 }
 
-cases=(create run)
+# The 100 processes must all be there before ps and events are timed.
+for rt in "$XRT:$ROOT_X" "$REF_RUNC:$ROOT_R"; do
+	for ((i = 0; i < 400; i++)); do
+		n=$("${rt%%:*}" --root "${rt#*:}" ps -f json hundred | jq length)
+		[ "$n" -ge 100 ] && break
+		nap 0.05
+	done
+	[ "$n" -ge 100 ] || die "${rt%%:*}: the container 'hundred' has $n processes, not 100"
+done
+
+cases=(create run limits exec ps events)
 declare -A samples
 for c in "${cases[@]}"; do
 	samples[$c:xrt]=
@@ -186,6 +233,10 @@ for c in "${cases[@]}"; do
 	case $c in
 	create) label="create+start+wait+delete -f /bin/true" ;;
 	run) label="run /bin/true + delete -f" ;;
+	limits) label="as create, memory+pids limits" ;;
+	exec) label="exec /bin/true, running container" ;;
+	ps) label="ps -f json, 100 processes" ;;
+	events) label="events --stats, 100 processes" ;;
 	esac
 	printf '%-38s %10.2f %10.2f %9.2f\n' "$label" "$xm" "$rm" "$ratio"
 	results=$(jq -c --arg c "$c" --arg l "$label" \
