@@ -78,6 +78,20 @@ func writePair(dir, fa, va, fb, vb string) error {
 	return writeFile(dir, fb, vb)
 }
 
+// writePeriodLimit writes whichever of a period and its per-period limit
+// are set; both go through writePair, which finds an order the kernel takes.
+func writePeriodLimit(dir, periodFile string, period *uint64, limitFile string, limit *int64) error {
+	switch {
+	case period != nil && limit != nil:
+		return writePair(dir, periodFile, u64(*period), limitFile, i64(*limit))
+	case period != nil:
+		return writeFile(dir, periodFile, u64(*period))
+	case limit != nil:
+		return writeFile(dir, limitFile, i64(*limit))
+	}
+	return nil
+}
+
 func setCPUV1(dir string, c *CPU) error {
 	if !cpuLimits(c) {
 		return nil
@@ -96,38 +110,16 @@ func setCPUV1(dir string, c *CPU) error {
 			return err
 		}
 	}
-	switch {
-	case c.Period != nil && c.Quota != nil:
-		if err := writePair(dir, "cpu.cfs_period_us", u64(*c.Period), "cpu.cfs_quota_us", i64(*c.Quota)); err != nil {
-			return err
-		}
-	case c.Period != nil:
-		if err := writeFile(dir, "cpu.cfs_period_us", u64(*c.Period)); err != nil {
-			return err
-		}
-	case c.Quota != nil:
-		if err := writeFile(dir, "cpu.cfs_quota_us", i64(*c.Quota)); err != nil {
-			return err
-		}
+	if err := writePeriodLimit(dir, "cpu.cfs_period_us", c.Period, "cpu.cfs_quota_us", c.Quota); err != nil {
+		return err
 	}
 	if c.Burst != nil {
 		if err := writeFile(dir, "cpu.cfs_burst_us", u64(*c.Burst)); err != nil {
 			return err
 		}
 	}
-	switch {
-	case c.RealtimePeriod != nil && c.RealtimeRuntime != nil:
-		if err := writePair(dir, "cpu.rt_period_us", u64(*c.RealtimePeriod), "cpu.rt_runtime_us", i64(*c.RealtimeRuntime)); err != nil {
-			return err
-		}
-	case c.RealtimePeriod != nil:
-		if err := writeFile(dir, "cpu.rt_period_us", u64(*c.RealtimePeriod)); err != nil {
-			return err
-		}
-	case c.RealtimeRuntime != nil:
-		if err := writeFile(dir, "cpu.rt_runtime_us", i64(*c.RealtimeRuntime)); err != nil {
-			return err
-		}
+	if err := writePeriodLimit(dir, "cpu.rt_period_us", c.RealtimePeriod, "cpu.rt_runtime_us", c.RealtimeRuntime); err != nil {
+		return err
 	}
 	if c.Idle != nil && *c.Idle == 1 {
 		if err := writeFile(dir, "cpu.idle", "1"); err != nil {

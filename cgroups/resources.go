@@ -135,3 +135,15 @@ func (r *Resources) Validate() error {
 	errs = append(errs, validateRdma(r.Rdma), validateUnified(r.Unified), validateDevices(r.Devices))
 	return errors.Join(errs...)
 }
+
+// check is what Set verifies on both versions before it writes anything:
+// the values (Validate) and the cpuset against this host's CPUs and nodes.
+func (r *Resources) check() error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if r.CPU != nil {
+		return checkCpuset(r.CPU)
+	}
+	return nil
+}

@@ -84,13 +84,8 @@ func (v *v1Manager) Set(r *Resources) error {
 	if r == nil {
 		return nil
 	}
-	if err := r.Validate(); err != nil {
+	if err := r.check(); err != nil {
 		return err
-	}
-	if r.CPU != nil {
-		if err := checkCpuset(r.CPU); err != nil {
-			return err
-		}
 	}
 	if len(r.Unified) > 0 && v.unified == nil {
 		return errors.New("unified (cgroup v2) resources need a cgroup v2 or hybrid host; this host has cgroup v1 only")

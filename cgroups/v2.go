@@ -104,13 +104,8 @@ func (v *v2Manager) Set(r *Resources) error {
 	if r == nil {
 		return nil
 	}
-	if err := r.Validate(); err != nil {
+	if err := r.check(); err != nil {
 		return err
-	}
-	if r.CPU != nil {
-		if err := checkCpuset(r.CPU); err != nil {
-			return err
-		}
 	}
 	if r.Network != nil && (r.Network.ClassID != nil || len(r.Network.Priorities) > 0) {
 		return errors.New("network classID and priorities (net_cls, net_prio) are cgroup v1 controllers; cgroup v2 has no equivalent")

@@ -3,6 +3,7 @@ package container
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,23 +31,23 @@ func (l *lock) unlock() {
 }
 
 // Locked loads container id with its lock held; call Unlock when done.
+// The state is read once the lock is held: it may have been deleted while
+// we waited.
 func Locked(root, id string) (*Container, error) {
-	c, err := Load(root, id)
-	if err != nil {
+	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	l, err := lockDir(c.dir)
+	l, err := lockDir(filepath.Join(root, id))
 	if err != nil {
 		return nil, notExistError(id)
 	}
-	// It may have been deleted while we waited for the lock.
-	c2, err := Load(root, id)
+	c, err := Load(root, id)
 	if err != nil {
 		l.unlock()
 		return nil, err
 	}
-	c2.lock = l
-	return c2, nil
+	c.lock = l
+	return c, nil
 }
 
 // Unlock releases the lock taken by Locked.
