@@ -6,6 +6,10 @@
 
 load ../helpers
 
+# Each process sleeps a moment after its last output before it exits: once
+# the pty's slave side hangs up, the kernel may drop output not yet pushed
+# to the master, and the reader sees EIO early (a rare flake in CI).
+
 setup_file() {
 	xrt_setup_file
 	# recvtty is built from the tree (tests/bin is not part of it); an
@@ -83,7 +87,7 @@ in_script() {
 	update_config '.process.terminal = true | .process.consoleSize = {"height": 25, "width": 100}'
 	set_cmd 'tty; stat -c "%F %t:%T" /dev/console; stty size
 		[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo stdio-is-tty
-		ls /dev/pts | tr "\n" " "; echo'
+		ls /dev/pts | tr "\n" " "; echo; sleep 0.3'
 	start_recvtty init
 	xrt_create --console-socket "$SOCK" "$CID"
 	[ "$status" -eq 0 ]
@@ -105,7 +109,7 @@ in_script() {
 
 @test "terminal: input written to the pty master reaches the process (run -d --console-socket)" {
 	update_config '.process.terminal = true'
-	set_cmd 'read line; echo "got:[$line]"'
+	set_cmd 'read line; echo "got:[$line]"; sleep 0.3'
 	start_recvtty init $'hello there\n'
 	xrt_run_d --console-socket "$SOCK" "$CID"
 	[ "$status" -eq 0 ]
@@ -122,7 +126,7 @@ in_script() {
 
 @test "terminal: a pty received by the engine survives the runtime: the process keeps it after create returns" {
 	update_config '.process.terminal = true'
-	set_cmd 'while [ ! -e /go ]; do sleep 0.05; done; echo "after-go $(tty)"'
+	set_cmd 'while [ ! -e /go ]; do sleep 0.05; done; echo "after-go $(tty)"; sleep 0.3'
 	start_recvtty init
 	xrt_run_d --console-socket "$SOCK" "$CID"
 	[ "$status" -eq 0 ]
@@ -179,7 +183,7 @@ in_script() {
 
 	start_recvtty exec $'typed\n'
 	xrt_detached exec -d -t --console-socket "$SOCK" --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" \
-		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; read l; echo "got:[$l]"'
+		sh -c "tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; read l; echo \"got:[\$l]\"; sleep 0.3"
 	[ "$status" -eq 0 ]
 	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
 	wait_bg "$RECV_PID"
@@ -203,7 +207,7 @@ in_script() {
 	xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
 	start_recvtty exec
-	run xrt exec -t --console-socket "$SOCK" "$CID" sh -c 'tty; exit 5'
+	run xrt exec -t --console-socket "$SOCK" "$CID" sh -c "tty; sleep 0.3; exit 5"
 	[ "$status" -eq 5 ]
 	wait_bg "$RECV_PID"
 	[ "$rc" -eq 0 ]
@@ -213,7 +217,7 @@ in_script() {
 
 @test "terminal: foreground run with process.terminal and no socket uses a pty of its own (under script)" {
 	update_config '.process.terminal = true'
-	set_cmd 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo stdio-is-tty; read l; echo "got:[$l]"; exit 4'
+	set_cmd 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo stdio-is-tty; read l; echo "got:[$l]"; sleep 0.3; exit 4'
 	CREATED_IDS+=("$CID")
 	INPUT=hello in_script run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 4 ]
@@ -240,7 +244,7 @@ in_script() {
 	set_cmd 'exec sleep 100000'
 	xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
-	INPUT=typed in_script exec -t "$CID" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty; read l; echo "got:[$l]"; exit 6'
+	INPUT=typed in_script exec -t "$CID" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty; read l; echo "got:[$l]"; sleep 0.3; exit 6'
 	[ "$status" -eq 6 ]
 	[[ "$output" == *"/dev/pts/"* ]]
 	[[ "$output" == *stdin-is-tty* ]]
