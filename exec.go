@@ -34,7 +34,7 @@ var execCommand = &cli.Command{
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
 		&cli.StringFlag{Name: "process-label", Usage: "SELinux label of the process"},
 		&cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile of the process"},
-		&cli.StringFlag{Name: "cgroup", Usage: "sub-cgroup to run in"},
+		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in this existing sub-cgroup of the container: PATH, or CONTROLLER[,CONTROLLER]:PATH (repeatable; v1)"},
 	},
 	// runc's exec exits 255 when the process could not be started.
 	Action: func(c *cli.Context) error {
@@ -75,6 +75,7 @@ func execAction(c *cli.Context) error {
 		PidFile:       c.String("pid-file"),
 		PreserveFDs:   c.Int("preserve-fds"),
 		IgnorePaused:  c.Bool("ignore-paused"),
+		Cgroups:       c.StringSlice("cgroup"),
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    !c.Bool("detach"),
 	})

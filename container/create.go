@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xrt/bundle"
+	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/hooks"
 )
@@ -112,7 +113,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		namespaces: namespaceList(spec),
 		fifo:       fifo,
 		console:    consoleInit,
-		cgroup:     cg,
+		cgroup:     cgroups.JoinOf(cg),
 		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks

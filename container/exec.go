@@ -8,6 +8,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"xrt/cgroups"
 	"xrt/containerinit"
 )
 
@@ -18,6 +19,9 @@ type ExecOpts struct {
 	PidFile      string
 	PreserveFDs  int
 	IgnorePaused bool
+	// Cgroups puts the process in existing sub-cgroups of the container's:
+	// "PATH" or "CTRL[,CTRL]:PATH" (see cgroups.SubJoin).
+	Cgroups []string
 	// ConsoleSocket and Foreground: as in CreateOpts.
 	ConsoleSocket string
 	Foreground    bool
@@ -43,6 +47,10 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 		caps.Inheritable, caps.Ambient = nil, nil
 		o.Process.Capabilities = &caps
 	}
+	join, err := c.execCgroup(o.Cgroups)
+	if err != nil {
+		return 0, nil, err
+	}
 	var consoleInit, consoleOurs *os.File
 	if o.Process.Terminal {
 		if consoleInit, consoleOurs, err = terminalConn(o.ConsoleSocket, o.Foreground); err != nil {
@@ -62,7 +70,7 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 		},
 		namespaces: c.joinList(&spec),
 		console:    consoleInit,
-		cgroup:     c.cgroup(),
+		cgroup:     join,
 		state:      c.ociState(Running),
 	})
 	if err != nil {
@@ -79,6 +87,19 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 		}
 	}
 	return p.pid, master, nil
+}
+
+// execCgroup is where an exec'd process joins: the container's cgroup, or
+// the sub-cgroups that `exec --cgroup` names.
+func (c *Container) execCgroup(subs []string) (*cgroups.Join, error) {
+	cg := c.cgroup()
+	switch {
+	case len(subs) == 0:
+		return cgroups.JoinOf(cg), nil
+	case cg == nil:
+		return nil, fmt.Errorf("exec --cgroup: container %q has no cgroup", c.ID)
+	}
+	return cgroups.SubJoin(cg, subs)
 }
 
 // procNames maps the spec's namespace types to /proc/<pid>/ns entries.

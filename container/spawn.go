@@ -26,7 +26,7 @@ type spawnOpts struct {
 	namespaces string          // for nsenter: "pid,mount,network=/path"
 	fifo       *os.File        // O_PATH exec.fifo; nil when init need not wait for start
 	console    *os.File        // socket for the pty master; nil without a terminal
-	cgroup     cgroups.Manager // init is born in it (v2) and joins it (v1); nil: none
+	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -183,19 +183,19 @@ type cgroupJoin struct {
 	tasks []*os.File
 }
 
-func openCgroup(cg cgroups.Manager) (*cgroupJoin, error) {
+func openCgroup(cg *cgroups.Join) (*cgroupJoin, error) {
 	j := &cgroupJoin{}
 	if cg == nil {
 		return j, nil
 	}
-	if dir := cg.Path(""); dir != "" {
+	if dir := cg.Dir; dir != "" {
 		f, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
 		}
 		j.dir = f
 	}
-	for _, name := range cg.ThreadFiles() {
+	for _, name := range cg.Tasks {
 		f, err := os.OpenFile(name, os.O_WRONLY, 0)
 		if err != nil {
 			j.close()

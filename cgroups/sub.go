@@ -1,0 +1,104 @@
+package cgroups
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+)
+
+// Join names the directories a process joins: the cgroup2 directory it is
+// born in (CLONE_INTO_CGROUP; "" for none) and the v1 "tasks" files its
+// thread writes itself into. See Manager.ThreadFiles.
+type Join struct {
+	Dir   string
+	Tasks []string
+}
+
+// SubJoin is where `exec --cgroup` puts a process: in existing
+// sub-cgroups of m. Each spec is "PATH" (every controller) or
+// "CTRL[,CTRL...]:PATH" (those v1 controllers), PATH relative to m's
+// cgroup. cgroup v2 has one tree, so there only a single PATH is valid.
+// With no specs it is m's own cgroup.
+func SubJoin(m Manager, specs []string) (*Join, error) {
+	all, byCtrl, err := parseSubSpecs(specs)
+	if err != nil {
+		return nil, err
+	}
+	j := &Join{}
+	switch v := m.(type) {
+	case *v2Manager:
+		if len(byCtrl) > 0 {
+			return nil, fmt.Errorf("exec --cgroup: cgroup v2 has one tree: give a PATH without controllers")
+		}
+		j.Dir = path.Join(v.dir, all)
+	case *v1Manager:
+		for _, h := range v.hier {
+			sub := all
+			for c, p := range byCtrl {
+				if v.dirs[c] == h.dir {
+					sub = p
+				}
+			}
+			j.Tasks = append(j.Tasks, path.Join(h.dir, sub, "tasks"))
+		}
+		for c := range byCtrl {
+			if _, ok := v.dirs[c]; !ok {
+				return nil, fmt.Errorf("exec --cgroup: controller %q is not mounted on this host", c)
+			}
+		}
+		if v.unified != nil {
+			j.Dir = path.Join(v.unified.dir, all)
+		}
+	default:
+		return nil, fmt.Errorf("exec --cgroup: unsupported cgroup manager %T", m)
+	}
+	for _, d := range append(j.Tasks, j.Dir) {
+		if d == "" {
+			continue
+		}
+		if _, err := os.Stat(d); err != nil {
+			return nil, fmt.Errorf("exec --cgroup: the sub-cgroup must exist: %w", err)
+		}
+	}
+	return j, nil
+}
+
+// parseSubSpecs splits --cgroup values into the path for every controller
+// and per-controller paths, refusing paths that leave the container's
+// cgroup.
+func parseSubSpecs(specs []string) (all string, byCtrl map[string]string, err error) {
+	byCtrl = map[string]string{}
+	for _, s := range specs {
+		ctrls, p, hasCtrls := strings.Cut(s, ":")
+		if !hasCtrls {
+			ctrls, p = "", s
+		}
+		clean := path.Clean("/" + p)
+		if p == "" || strings.Contains(p, "..") || clean == "/" {
+			return "", nil, fmt.Errorf("exec --cgroup %q: want [CONTROLLER[,CONTROLLER]:]PATH, PATH a sub-cgroup of the container's, without ..", s)
+		}
+		if !hasCtrls {
+			if all != "" {
+				return "", nil, fmt.Errorf("exec --cgroup %q: a path for every controller was already given", s)
+			}
+			all = clean
+			continue
+		}
+		for _, c := range strings.Split(ctrls, ",") {
+			if c == "" {
+				return "", nil, fmt.Errorf("exec --cgroup %q: empty controller name", s)
+			}
+			byCtrl[c] = clean
+		}
+	}
+	return all, byCtrl, nil
+}
+
+// JoinOf is where a process joins m's own cgroup (nil for a nil m).
+func JoinOf(m Manager) *Join {
+	if m == nil {
+		return nil
+	}
+	return &Join{Dir: m.Path(""), Tasks: m.ThreadFiles()}
+}
