@@ -23,9 +23,9 @@ import (
 // spawnOpts says how to start one `xrt init`.
 type spawnOpts struct {
 	cfg        *containerinit.Config
-	namespaces string          // for nsenter: "pid,mount,network=/path"
-	fifo       *os.File        // O_PATH exec.fifo; nil when init need not wait for start
-	console    *os.File        // socket for the pty master; nil without a terminal
+	namespaces string        // for nsenter: "pid,mount,network=/path"
+	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
+	console    *os.File      // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
