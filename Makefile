@@ -22,7 +22,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt test unit integration bench lint demo clean
+.PHONY: all xrt testbin test unit integration bench lint demo clean
 
 all: xrt
 
@@ -30,13 +30,19 @@ all: xrt
 xrt:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(GO_BUILD_TAGS)' -ldflags '$(GO_LDFLAGS)' -o xrt .
 
+# Helper programs of the tests (tests/cmd/*), static so that they also run
+# inside busybox containers.
+testbin:
+	@mkdir -p tests/bin
+	CGO_ENABLED=0 $(GO) build -trimpath -o tests/bin/ ./tests/cmd/...
+
 test: unit integration
 
 unit:
 	$(GO) vet ./...
 	$(GO) test ./...
 
-integration: xrt
+integration: xrt testbin
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make integration: the integration tests must run as root" >&2; exit 1; fi
 	BATS_TEST_TIMEOUT=$(BATS_TEST_TIMEOUT) $(BATS) --jobs 1 $(BATS_FLAGS) tests/integration
 
@@ -61,3 +67,4 @@ demo: xrt
 
 clean:
 	rm -f xrt tests/bench/last.json
+	rm -rf tests/bin

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/urfave/cli/v2"
 
 	"xrt/bundle"
@@ -40,6 +42,8 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Socket activation: the fds systemd gave xrt go first, before --preserve-fds.
+	listen := container.ListenFDs(b.Spec.Process)
 	return container.Create(&container.CreateOpts{
 		Root:         c.String("root"),
 		ID:           id,
@@ -47,7 +51,8 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		PidFile:      c.String("pid-file"),
 		NoPivot:      c.Bool("no-pivot"),
 		NoNewKeyring: c.Bool("no-new-keyring"),
-		PreserveFDs:  c.Int("preserve-fds"),
+		PreserveFDs:  listen + c.Int("preserve-fds"),
+		NotifySocket: os.Getenv("NOTIFY_SOCKET"),
 		// Only a foreground run keeps the terminal itself.
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),

@@ -105,7 +105,7 @@ func execProcess(c *cli.Context, base *specs.Process) (*specs.Process, error) {
 	p := *base
 	p.Args = c.Args().Tail()
 	p.Terminal = c.Bool("tty")
-	p.Env = mergeEnv(base.Env, c.StringSlice("env"))
+	p.Env = container.SetEnv(base.Env, c.StringSlice("env")...)
 	if cwd := c.String("cwd"); cwd != "" {
 		p.Cwd = cwd
 	}
@@ -150,22 +150,4 @@ func execProcess(c *cli.Context, base *specs.Process) (*specs.Process, error) {
 		p.ApparmorProfile = a
 	}
 	return &p, nil
-}
-
-// mergeEnv returns base with each KEY=VALUE of extra set, replacing by key.
-func mergeEnv(base, extra []string) []string {
-	out := append([]string(nil), base...)
-	for _, kv := range extra {
-		key, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for i, old := range out {
-			if k, _, _ := strings.Cut(old, "="); k == key {
-				out[i], replaced = kv, true
-			}
-		}
-		if !replaced {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

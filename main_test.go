@@ -12,6 +12,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
+
+	"xrt/container"
 )
 
 func TestParseSignal(t *testing.T) {
@@ -90,7 +92,7 @@ func TestMergeEnv(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := append([]string(nil), tc.base...)
-			got := mergeEnv(base, tc.extra)
+			got := container.SetEnv(base, tc.extra...)
 			if len(got) != len(tc.want) || (len(got) > 0 && !reflect.DeepEqual(got, tc.want)) {
 				t.Errorf("mergeEnv(%q, %q) = %q, want %q", tc.base, tc.extra, got, tc.want)
 			}
@@ -102,7 +104,7 @@ func TestMergeEnv(t *testing.T) {
 	// The result never shares base's array: the spec's env stays as it was.
 	base := make([]string, 1, 8)
 	base[0] = "A=1"
-	got := mergeEnv(base, []string{"A=2", "B=3"})
+	got := container.SetEnv(base, "A=2", "B=3")
 	if base[0] != "A=1" || base[:2][1] != "" || !reflect.DeepEqual(got, []string{"A=2", "B=3"}) {
 		t.Errorf("mergeEnv wrote into base: base %q, got %q", base[:2], got)
 	}

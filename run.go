@@ -27,14 +27,27 @@ var runCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		err = ctr.Start()
+		n, err := ctr.Start(os.Getenv("NOTIFY_SOCKET"))
 		if err != nil {
 			ctr.Delete(true)
 		}
 		// Other commands (kill, exec, pause) may act on it while it runs.
 		ctr.Unlock()
-		if err != nil || c.Bool("detach") {
+		if err != nil {
 			return err
+		}
+		if n != nil {
+			if c.Bool("detach") {
+				return n.Forward()
+			}
+			go func() {
+				if err := n.Forward(); err != nil {
+					logs.Warnf("%v", err)
+				}
+			}()
+		}
+		if c.Bool("detach") {
+			return nil
 		}
 		if ctr.Console != nil {
 			defer attachTerminal(ctr.Console)()

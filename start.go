@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/urfave/cli/v2"
 
 	"xrt/container"
@@ -19,7 +21,11 @@ var startCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		defer ctr.Unlock()
-		return ctr.Start()
+		n, err := ctr.Start(os.Getenv("NOTIFY_SOCKET"))
+		ctr.Unlock()
+		if n != nil && err == nil {
+			err = n.Forward()
+		}
+		return err
 	},
 }

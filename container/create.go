@@ -27,6 +27,9 @@ type CreateOpts struct {
 	NoPivot      bool
 	NoNewKeyring bool
 	PreserveFDs  int
+	// NotifySocket is the caller's NOTIFY_SOCKET: the container gets one
+	// that start forwards to it (see Notifier).
+	NotifySocket string
 	// ConsoleSocket receives the pty master when process.terminal is set;
 	// without one, Foreground callers get it in Container.Console.
 	ConsoleSocket string
@@ -71,6 +74,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	}
 	if h := spec.Hooks; h != nil {
 		c.Poststart, c.Poststop = h.Poststart, h.Poststop
+	}
+	if o.NotifySocket != "" {
+		if err := c.addNotifySocket(spec); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.writeJSON(configFile, spec); err != nil {
 		return nil, err

@@ -13,19 +13,29 @@ import (
 
 // Start lets a created container's init exec its program: opening exec.fifo
 // for reading releases init, which is blocked opening it for writing.
-func (c *Container) Start() error {
+// notifySocket is the caller's NOTIFY_SOCKET: when it and the container
+// have one, the returned Notifier passes READY=1 on (call Forward, after
+// Unlock: it waits for the container).
+func (c *Container) Start(notifySocket string) (*Notifier, error) {
 	switch st := c.Status(); st {
 	case Created:
 	case Stopped:
-		return fmt.Errorf("cannot start container %q: it has stopped; delete it and create it again", c.ID)
+		return nil, fmt.Errorf("cannot start container %q: it has stopped; delete it and create it again", c.ID)
 	default:
-		return fmt.Errorf("cannot start container %q: it is %s, not created", c.ID, st)
+		return nil, fmt.Errorf("cannot start container %q: it is %s, not created", c.ID, st)
+	}
+	n, err := c.listenNotify(notifySocket)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.releaseInit(); err != nil {
-		return err
+		if n != nil {
+			n.close()
+		}
+		return nil, err
 	}
 	if err := os.Remove(c.fifoPath()); err != nil {
-		return fmt.Errorf("remove exec.fifo: %w", err)
+		return n, fmt.Errorf("remove exec.fifo: %w", err)
 	}
 	if len(c.Poststart) > 0 {
 		st := c.ociState(Running)
@@ -33,7 +43,7 @@ func (c *Container) Start() error {
 			logs.Warnf("container %s: %v", c.ID, err)
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // releaseInit reads the byte init writes into exec.fifo. In `run`, start can

@@ -31,6 +31,8 @@ elif command -v "$XRT" >/dev/null 2>&1; then
 fi
 REF_RUNC="${REF_RUNC:-/usr/sbin/runc}"
 FIXTURES="$(cd "$BATS_TEST_DIRNAME/../fixtures" && pwd)"
+# Helper programs built from tests/cmd by "make testbin".
+TESTBIN="${TESTBIN:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/bin}"
 BUSYBOX="${BUSYBOX:-/bin/busybox}"
 XRT_TEST_STATE_BASE="${XRT_TEST_STATE_BASE:-/run/xrt-test}"
 # Every runtime call is limited (a hung runtime must fail a test, not hang
