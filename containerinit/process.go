@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xrt/bundle"
+	"xrt/lsm"
 )
 
 // setupProcess turns init into the container's process, short of exec:
@@ -30,6 +31,11 @@ func setupProcess(s *specs.Spec) error {
 	}
 	caps, err := parseCaps(p.Capabilities)
 	if err != nil {
+		return err
+	}
+	// While init still has its capabilities and before no_new_privs, which
+	// would limit the AppArmor transition. The labels apply at execve.
+	if err := lsm.ApplyOnExec(p.ApparmorProfile, p.SelinuxLabel); err != nil {
 		return err
 	}
 	if err := dropBounding(caps.bounding); err != nil {
