@@ -64,6 +64,11 @@ func setupProcess(s *specs.Spec) error {
 	if err := unix.Chdir(cwd); err != nil {
 		return fmt.Errorf("chdir to process.cwd %q: %w", cwd, err)
 	}
+	// A cwd outside the root (a leaked host fd named as /proc/self/fd/N,
+	// CVE-2024-21626) has no path from it: getcwd says "unreachable".
+	if _, err := unix.Getwd(); err != nil {
+		return fmt.Errorf("process.cwd %q is outside the container's root: refused", cwd)
+	}
 	return nil
 }
 
