@@ -107,6 +107,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		defer consoleInit.Close()
 	}
 
+	prog, seccompConn, err := c.compileSeccomp(spec)
+	if err != nil {
+		return nil, err
+	}
+	if seccompConn != nil {
+		defer seccompConn.Close()
+	}
 	cfg := &containerinit.Config{
 		ID:           o.ID,
 		Rootfs:       o.Bundle.Rootfs,
@@ -115,6 +122,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		NoNewKeyring: o.NoNewKeyring,
 		PreserveFDs:  o.PreserveFDs,
 		Cgroup:       c.Cgroup,
+		Seccomp:      prog,
 	}
 	p, err := spawn(&spawnOpts{
 		cfg:        cfg,
@@ -122,6 +130,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		fifo:       fifo,
 		console:    consoleInit,
 		cgroup:     cgroups.JoinOf(cg),
+		seccomp:    seccompConn,
 		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks

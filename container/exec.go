@@ -60,6 +60,13 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 	}
 	spec := *o.Spec
 	spec.Process = o.Process
+	prog, seccompConn, err := c.compileSeccomp(&spec)
+	if err != nil {
+		return 0, nil, err
+	}
+	if seccompConn != nil {
+		defer seccompConn.Close()
+	}
 	p, err := spawn(&spawnOpts{
 		cfg: &containerinit.Config{
 			ID:          c.ID,
@@ -67,10 +74,12 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 			Spec:        &spec,
 			PreserveFDs: o.PreserveFDs,
 			Exec:        true,
+			Seccomp:     prog,
 		},
 		namespaces: c.joinList(&spec),
 		console:    consoleInit,
 		cgroup:     join,
+		seccomp:    seccompConn,
 		state:      c.ociState(Running),
 	})
 	if err != nil {

@@ -27,6 +27,7 @@ type spawnOpts struct {
 	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
 	console    *os.File      // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
+	seccomp    *os.File      // connected to the seccomp listener; nil: none
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -77,6 +78,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	if o.console != nil {
 		env = append(env, containerinit.EnvConsole+"="+fd(o.console))
+	}
+	if o.seccomp != nil {
+		env = append(env, containerinit.EnvSeccompConn+"="+fd(o.seccomp))
 	}
 	join, err := openCgroup(o.cgroup)
 	if err != nil {
@@ -154,9 +158,11 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			if p.start, _, err = procStat(p.pid); err != nil {
 				return p, fmt.Errorf("init %d: %w", p.pid, err)
 			}
-			o.state.Pid = p.pid
+			if !o.cfg.Exec { // an exec'd process is not the container's pid
+				o.state.Pid = p.pid
+			}
 			b, _ := json.Marshal(&o.state)
-			err = parent.Send(handshake.Msg{Type: handshake.State, State: b})
+			err = parent.Send(handshake.Msg{Type: handshake.State, State: b, Pid: p.pid})
 		case handshake.Hooks:
 			if err := o.onHooks(&o.state); err != nil {
 				return p, err

@@ -5,13 +5,20 @@
 // blocks on exec.fifo until `xrt start`, and execs the container's program.
 package containerinit
 
-import specs "github.com/opencontainers/runtime-spec/specs-go"
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"xrt/seccomp"
+)
 
 // Environment variables the parent sets for `xrt init`, next to nsenter's.
 const (
 	EnvConfig = "_XRT_CONFIG_FD"  // pipe carrying Config as JSON
 	EnvFifo   = "_XRT_FIFO_FD"    // O_PATH fd of <root>/<id>/exec.fifo
 	EnvCgroup = "_XRT_CGROUP_FDS" // fds of the v1 "tasks" files to join
+	// EnvSeccompConn is a socket connected to linux.seccomp.listenerPath:
+	// init cannot reach the host's path from inside the container.
+	EnvSeccompConn = "_XRT_SECCOMP_FD"
 )
 
 // Config is everything init needs, sent by the parent over a pipe.
@@ -27,4 +34,6 @@ type Config struct {
 	// Exec: a process joining a running container (xrt exec); Spec then
 	// holds the container's spec with this process in Spec.Process.
 	Exec bool `json:"exec,omitempty"`
+	// Seccomp is linux.seccomp compiled by the parent (nil: none).
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }

@@ -46,6 +46,10 @@ func run(conn *parent) error {
 	if err := json.Unmarshal(m.State, &state); err != nil {
 		return fmt.Errorf("init: decode state: %w", err)
 	}
+	sec, err := newSeccompStep(cfg, &state, m.Pid)
+	if err != nil {
+		return err
+	}
 	spec := cfg.Spec
 	// First of all, before anything of the container's can run (hooks are
 	// forked from this thread too), into the container's cgroup.
@@ -84,7 +88,7 @@ func run(conn *parent) error {
 	if err != nil {
 		return err
 	}
-	if err := setupProcess(spec); err != nil {
+	if err := setupProcess(spec, sec); err != nil {
 		return err
 	}
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
@@ -106,6 +110,11 @@ func run(conn *parent) error {
 	// Only stdio and the preserved fds may reach the container's program.
 	if err := unix.CloseRange(uint(3+cfg.PreserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fmt.Errorf("close fds: %w", err)
+	}
+	if !sec.early(p) {
+		if err := sec.load(); err != nil {
+			return err
+		}
 	}
 	if err := syscall.Exec(path, p.Args, env(p)); err != nil {
 		return fmt.Errorf("exec %s: %w", path, err)

@@ -14,7 +14,7 @@ import (
 // setupProcess turns init into the container's process, short of exec:
 // rlimits, oomScoreAdj, personality, user, capabilities, no_new_privs, umask
 // and cwd, in the order the kernel's permission checks need.
-func setupProcess(s *specs.Spec) error {
+func setupProcess(s *specs.Spec, sec *seccompStep) error {
 	p := s.Process
 	for _, rl := range p.Rlimits {
 		n, ok := bundle.RlimitNumber(rl.Type)
@@ -37,6 +37,11 @@ func setupProcess(s *specs.Spec) error {
 	// would limit the AppArmor transition. The labels apply at execve.
 	if err := lsm.ApplyOnExec(p.ApparmorProfile, p.SelinuxLabel); err != nil {
 		return err
+	}
+	if sec.early(p) {
+		if err := sec.load(); err != nil {
+			return err
+		}
 	}
 	if err := dropBounding(caps.bounding); err != nil {
 		return err
