@@ -19,6 +19,15 @@ var namespaceTypes = [...]specs.LinuxNamespaceType{
 	specs.TimeNamespace,
 }
 
+// NamespaceTypes lists the namespace types xrt creates and joins.
+func NamespaceTypes() []string {
+	out := make([]string, len(namespaceTypes))
+	for i, t := range namespaceTypes {
+		out[i] = string(t)
+	}
+	return out
+}
+
 // namespaces records which namespace types a config lists (new or joined
 // by path) and which of those it joins.
 type namespaces struct {

@@ -233,3 +233,20 @@ func (o *MountOptions) bindAttr() (attr unix.MountAttr) {
 	}
 	return attr
 }
+
+// KnownMountOptions lists every option ParseMountOptions understands (the
+// rest go to Data for the filesystem), for `xrt features`.
+func KnownMountOptions() []string {
+	return []string{
+		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
+		"iversion", "lazytime", "loud", "mand", "noatime", "nodev",
+		"nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
+		"nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind",
+		"rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime",
+		"rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
+		"rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw",
+		"rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable",
+		"rw", "shared", "silent", "slave", "strictatime", "suid", "symfollow",
+		"sync", "tmpcopyup", "unbindable",
+	}
+}

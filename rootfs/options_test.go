@@ -113,3 +113,13 @@ func TestParseMountOptionsAllocs(t *testing.T) {
 		t.Errorf("ParseMountOptions of flag-only options allocates %v times", n)
 	}
 }
+
+// Every option `xrt features` reports must be one the parser acts on.
+func TestKnownMountOptionsParse(t *testing.T) {
+	for _, opt := range KnownMountOptions() {
+		o := ParseMountOptions([]string{opt})
+		if o.Data != "" {
+			t.Errorf("%q is listed as known but goes to the filesystem's data", opt)
+		}
+	}
+}

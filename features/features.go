@@ -1,0 +1,47 @@
+// Package features describes what this build of xrt supports, in the
+// runtime-spec's features.md format (`xrt features`): engines read it to
+// decide which config.json fields they may use. Each list comes from the
+// code that implements it, so it cannot claim more than xrt does.
+package features
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"xrt/bundle"
+	"xrt/rootfs"
+	"xrt/seccomp"
+)
+
+// Get returns xrt's features; version is xrt's own, for the annotations.
+func Get(version string) *features.Features {
+	yes, no := true, false
+	actions, operators, archs, flags := seccomp.Features()
+	return &features.Features{
+		OCIVersionMin: "1.0.0",
+		OCIVersionMax: specs.Version,
+		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
+		MountOptions:  rootfs.KnownMountOptions(),
+		Linux: &features.Linux{
+			Namespaces:   bundle.NamespaceTypes(),
+			Capabilities: bundle.CapabilityNames,
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			Seccomp: &features.Seccomp{
+				Enabled:        &yes,
+				Actions:        actions,
+				Operators:      operators,
+				Archs:          archs,
+				KnownFlags:     flags,
+				SupportedFlags: seccomp.SupportedFlags(),
+			},
+			Apparmor:        &features.Apparmor{Enabled: &yes},
+			Selinux:         &features.Selinux{Enabled: &yes},
+			IntelRdt:        &features.IntelRdt{Enabled: &no},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+		},
+		Annotations: map[string]string{
+			"io.github.xrt.version":                version,
+			"io.github.seccomp.libseccomp.version": seccomp.LibseccompVersion(),
+		},
+	}
+}
