@@ -1,0 +1,61 @@
+#!/usr/bin/env bats
+# xrt features: the runtime-spec features.md JSON, and a container that
+# uses what it lists (every capability, every mount option, every seccomp
+# action and operator) really runs.
+
+load ../helpers
+
+@test "features: valid JSON with the spec's fields" {
+	run xrt features
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .ociVersionMax <<<"$output")" = 1.3.0 ]
+	[ "$(jq -r '.linux.namespaces | length' <<<"$output")" -eq 8 ]
+	[ "$(jq -r '.linux.seccomp.enabled' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.mountExtensions.idmap.enabled' <<<"$output")" = "$(jq -r 'any(.mountOptions[]; . == "idmap")' <<<"$output")" ]
+}
+
+@test "features: a container using every listed capability, mount option and seccomp action runs" {
+	xrt_only "xrt's own features"
+	local f
+	f=$("$XRT" features)
+	# Every capability in every set the kernel allows here (the bounding
+	# set of this machine may lack some: keep only what it has).
+	local caps
+	caps=$(jq -c '.linux.capabilities' <<<"$f")
+	local have='[]' c bit bnd
+	bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+	for c in $(jq -r '.[]' <<<"$caps"); do
+		bit=$(cap_bit "$c") || continue
+		if ((((16#$bnd >> bit) & 1) == 1)); then
+			have=$(jq -c --arg c "$c" '. + [$c]' <<<"$have")
+		fi
+	done
+	update_config '.process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c}' --argjson c "$have"
+	# One tmpfs per mount option (remount needs an existing mount, bind a source).
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	local mounts
+	mounts=$(jq -c --arg src "$BATS_TEST_TMPDIR/src" '[.mountOptions | to_entries[] | select(.value != "remount") |
+		if (.value == "bind" or .value == "rbind") then
+			{"destination": "/opts/\(.key)", "type": "bind", "source": $src, "options": [.value]}
+		else
+			{"destination": "/opts/\(.key)", "type": "tmpfs", "source": "tmpfs", "options": [.value]}
+		end]' <<<"$f")
+	update_config '.mounts += $m' --argjson m "$mounts"
+	# Every action on a syscall sh never makes; every operator on personality.
+	local sc
+	sc=$(jq -c '
+		["acct", "swapoff", "swapon", "kexec_load", "pivot_root", "syslog", "vhangup", "quotactl", "add_key"] as $calls |
+		([.linux.seccomp.actions[] | select(. != "SCMP_ACT_ALLOW" and . != "SCMP_ACT_NOTIFY")] | to_entries |
+		  map({"names": [$calls[.key]], "action": .value})) as $byAction |
+		(.linux.seccomp.operators | to_entries |
+		  map({"names": ["personality"], "action": "SCMP_ACT_ERRNO",
+		       "args": [{"index": 0, "value": (1000 + .key), "valueTwo": (1000 + .key), "op": .value}]})) as $byOp |
+		{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": ($byAction + $byOp)}' <<<"$f")
+	update_config '.linux.seccomp = $s' --argjson s "$sc"
+	set_cmd 'ls /opts | wc -l; grep ^Seccomp: /proc/self/status'
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -eq "$(jq '.mountOptions | map(select(. != "remount")) | length' <<<"$f")" ]
+	[[ "${lines[1]}" == "Seccomp:"*2 ]]
+}
