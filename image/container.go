@@ -1,0 +1,249 @@
+package image
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"xrt/mountinfo"
+)
+
+// containerImage is containers/<id>/image: what a container holds on to,
+// so that neither RemoveImage nor Prune takes it away.
+type containerImage struct {
+	ManifestDigest string   `json:"manifestDigest"`
+	Layers         []string `json:"layers"` // chain IDs, bottom first
+}
+
+// validateID accepts the container IDs runc accepts, which are safe as
+// one path component and in overlay mount options.
+func validateID(id string) error {
+	if id == "" || id == "." || id == ".." || len(id) > 1024 {
+		return fmt.Errorf("container id %q is not valid", id)
+	}
+	for _, c := range id {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '+' || c == '-' || c == '.'
+		if !ok {
+			return fmt.Errorf("container id %q: character %q not allowed (use letters, digits, '_', '+', '-', '.')", id, c)
+		}
+	}
+	return nil
+}
+
+// CreateContainer makes the writable layer, work dir, mount point and
+// init layer of container id on top of the image rec, and records that
+// the container uses the image. It mounts nothing.
+func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
+	if err := validateID(id); err != nil {
+		return nil, fmt.Errorf("create container root: %w", err)
+	}
+	unlock, err := s.lockMeta()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	fail := func(err error) (*Rootfs, error) {
+		return nil, fmt.Errorf("create root filesystem of container %s: %w", id, err)
+	}
+	cur, err := s.readRecord(rec.ManifestDigest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fail(fmt.Errorf("image %s is not in the store (removed?): pull it again", rec.ManifestDigest))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	final := s.path("containers", id)
+	if _, err := os.Lstat(final); err == nil {
+		return fail(fmt.Errorf("%s already exists: remove the container first", final))
+	}
+	meta := containerImage{ManifestDigest: cur.ManifestDigest}
+	var diffs []string // top first
+	for _, l := range cur.Layers {
+		if _, ok := s.layerSize(l.ChainID); !ok {
+			return fail(fmt.Errorf("layer %s of image %s is missing from the store: remove the image and pull it again", l.ChainID, cur.ManifestDigest))
+		}
+		if err := s.ensureLink(l.ChainID); err != nil {
+			return fail(err)
+		}
+		meta.Layers = append(meta.Layers, l.ChainID)
+		diffs = append([]string{filepath.Join(s.layerDir(l.ChainID), "diff")}, diffs...)
+	}
+
+	tmp, err := os.MkdirTemp(s.path("tmp"), "container-"+id+".")
+	if err != nil {
+		return fail(err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	for _, d := range []struct {
+		name string
+		mode fs.FileMode
+	}{{"upper", 0o755}, {"work", 0o700}, {"merged", 0o755}, {"init", 0o755}, {"volumes", 0o700}} {
+		if err := os.Mkdir(filepath.Join(tmp, d.name), d.mode); err != nil {
+			return fail(err)
+		}
+	}
+	// overlay shows the root with the upper dir's attributes: make them the image's.
+	if err := copyAttrs(filepath.Join(tmp, "upper"), lookupLowers(diffs, "."), 0o755); err != nil {
+		return fail(err)
+	}
+	if err := makeInitLayer(filepath.Join(tmp, "init"), diffs); err != nil {
+		return fail(err)
+	}
+	b, err := json.Marshal(meta)
+	if err != nil {
+		return fail(err)
+	}
+	if err := writeFileAtomic(filepath.Join(tmp, "image"), b, 0o644); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fail(err)
+	}
+	done = true
+	if err := syncDir(s.path("containers")); err != nil {
+		return fail(err)
+	}
+	return s.rootfs(id, meta), nil
+}
+
+// Rootfs returns the root filesystem of an existing container.
+func (s *Store) Rootfs(id string) (*Rootfs, error) {
+	if err := validateID(id); err != nil {
+		return nil, err
+	}
+	meta, err := s.containerImage(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.rootfs(id, *meta), nil
+}
+
+func (s *Store) rootfs(id string, meta containerImage) *Rootfs {
+	dir := s.path("containers", id)
+	r := &Rootfs{
+		StoreDir: s.dir,
+		Lower:    []string{filepath.Join(dir, "init")},
+		Upper:    filepath.Join(dir, "upper"),
+		Work:     filepath.Join(dir, "work"),
+		Merged:   filepath.Join(dir, "merged"),
+	}
+	for _, c := range slices.Backward(meta.Layers) {
+		r.Lower = append(r.Lower, s.linkPath(c))
+	}
+	return r
+}
+
+func (s *Store) containerImage(id string) (*containerImage, error) {
+	b, err := os.ReadFile(s.path("containers", id, "image"))
+	if err != nil {
+		return nil, fmt.Errorf("container %s: %w", id, err)
+	}
+	var m containerImage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("container %s: %s: %w", id, s.path("containers", id, "image"), err)
+	}
+	return &m, nil
+}
+
+// containers maps each container in the store to the image it uses. The
+// caller holds the store lock.
+func (s *Store) containers() (map[string]*containerImage, error) {
+	ents, err := os.ReadDir(s.path("containers"))
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := map[string]*containerImage{}
+	for _, e := range ents {
+		if validateID(e.Name()) != nil {
+			continue
+		}
+		m, err := s.containerImage(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = m
+	}
+	return out, nil
+}
+
+// RemoveContainer removes container id's directory: writable layer,
+// init layer and volumes. The caller unmounts first: while anything is
+// mounted there it refuses. The image and its layers stay. Removing a
+// container the store does not have is not an error.
+func (s *Store) RemoveContainer(id string) error {
+	if err := validateID(id); err != nil {
+		return fmt.Errorf("remove container root: %w", err)
+	}
+	unlock, err := s.lockMeta()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// A create or remove of this id killed half-way left its work in tmp/.
+	for _, name := range containerLeftovers(s.dir, id) {
+		if err := os.RemoveAll(s.path("tmp", name)); err != nil {
+			return fmt.Errorf("remove container %s: %w", id, err)
+		}
+	}
+	dir := s.path("containers", id)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", id, err)
+	}
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(real))
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", id, err)
+	}
+	if len(mounts) > 0 {
+		return fmt.Errorf("remove container %s: %s is still mounted: unmount it first", id, mounts[0].Mountpoint)
+	}
+	// Rename first so that a crash midway leaves no half container.
+	tmp, err := moveToTmp(s.path("tmp"), dir, "removed-"+id+".")
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", id, err)
+	}
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("remove container %s: %w (Prune retries)", id, err)
+	}
+	return nil
+}
+
+// HasContainer reports whether the store at dir holds container id's root,
+// without opening (or creating) the store.
+func HasContainer(dir, id string) bool {
+	if validateID(id) != nil {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(dir, "containers", id))
+	return err == nil || len(containerLeftovers(dir, id)) > 0
+}
+
+// containerLeftovers lists the tmp/ entries of container id's unfinished
+// creates and removes.
+func containerLeftovers(dir, id string) []string {
+	ents, err := os.ReadDir(filepath.Join(dir, "tmp"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if n := e.Name(); strings.HasPrefix(n, "container-"+id+".") || strings.HasPrefix(n, "removed-"+id+".") {
+			out = append(out, n)
+		}
+	}
+	return out
+}

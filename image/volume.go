@@ -1,0 +1,46 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Volume returns the directory of container id's anonymous volume for
+// the absolute container path p, creating it if needed. The directory is
+// empty and owned by root; the image's content at p is not copied in.
+func (s *Store) Volume(id, p string) (string, error) {
+	if err := validateID(id); err != nil {
+		return "", fmt.Errorf("volume: %w", err)
+	}
+	if !filepath.IsAbs(p) || filepath.Clean(p) == "/" {
+		return "", fmt.Errorf("volume %q of container %s: want an absolute path other than /", p, id)
+	}
+	unlock, err := s.lockMeta()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(s.path("containers", id, "image")); err != nil {
+		return "", fmt.Errorf("volume %s of container %s: the container has no root filesystem in the store: %w", p, id, err)
+	}
+	dir := s.path("containers", id, "volumes", volumeName(p))
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("volume %s of container %s: %w", p, id, err)
+	}
+	return dir, nil
+}
+
+// volumeName escapes a container path into one file name, reversibly so
+// that distinct paths never share a volume ("/a_b" vs "/a/b").
+func volumeName(p string) string {
+	name := url.PathEscape(strings.TrimPrefix(filepath.Clean(p), "/"))
+	if len(name) > 200 {
+		name = "sha256-" + digestHex(sha256Digest([]byte(p)))
+	}
+	return name
+}
