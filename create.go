@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"xrt/bundle"
 	"xrt/container"
+	"xrt/imagebundle"
 )
 
 var createFlags = []cli.Flag{
@@ -16,6 +19,7 @@ var createFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root"},
 	&cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
 	&cli.IntFlag{Name: "preserve-fds", Usage: "pass this many extra fds (from 3) to the container"},
+	&cli.StringFlag{Name: "image", Usage: "run this OCI image (layout dir, oci-archive or docker save tar: PATH[:TAG] or PATH@DIGEST); args after the id replace its Cmd"},
 }
 
 var createCommand = &cli.Command{
@@ -34,17 +38,27 @@ var createCommand = &cli.Command{
 }
 
 func createFromFlags(c *cli.Context) (*container.Container, error) {
-	id, err := oneID(c)
-	if err != nil {
-		return nil, err
+	ref := c.String("image")
+	var id string
+	var args []string
+	if ref == "" {
+		var err error
+		if id, err = oneID(c); err != nil {
+			return nil, err
+		}
+	} else if id, args = c.Args().First(), c.Args().Tail(); id == "" {
+		return nil, fmt.Errorf("%s: expected a container id", c.Command.Name)
 	}
-	b, err := bundle.Load(c.String("bundle"))
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	b, err := loadBundle(c, ref, id, args)
 	if err != nil {
 		return nil, err
 	}
 	// Socket activation: the fds systemd gave xrt go first, before --preserve-fds.
 	listen := container.ListenFDs(b.Spec.Process)
-	return container.Create(&container.CreateOpts{
+	ctr, err := container.Create(&container.CreateOpts{
 		Root:         c.String("root"),
 		ID:           id,
 		Bundle:       b,
@@ -56,5 +70,31 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		// Only a foreground run keeps the terminal itself.
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),
+	})
+	if err != nil && ref != "" && !errors.Is(err, container.ErrExist) {
+		imagebundle.Cleanup(c.String("store"), id)
+	}
+	return ctr, err
+}
+
+// loadBundle reads the bundle's config.json, or in image mode pulls the
+// image and builds the bundle from it (root mounted).
+func loadBundle(c *cli.Context, ref, id string, args []string) (*bundle.Bundle, error) {
+	if ref == "" {
+		return bundle.Load(c.String("bundle"))
+	}
+	// Checked first: the store must not touch a live container's root.
+	if err := container.ValidateID(id); err != nil {
+		return nil, err
+	}
+	if container.Exists(c.String("root"), id) {
+		return nil, container.AlreadyExists(id)
+	}
+	return imagebundle.Prepare(&imagebundle.Options{
+		Store:  c.String("store"),
+		Ref:    ref,
+		ID:     id,
+		Bundle: c.String("bundle"),
+		Args:   args,
 	})
 }

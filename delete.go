@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"xrt/container"
+	"xrt/imagebundle"
 )
 
 var deleteCommand = &cli.Command{
@@ -22,7 +23,15 @@ var deleteCommand = &cli.Command{
 		}
 		ctr, err := container.Locked(c.String("root"), id)
 		if errors.Is(err, container.ErrNotExist) && c.Bool("force") {
-			return nil // engines delete --force twice; the second must succeed
+			// Engines delete --force twice; the second must succeed. What
+			// a killed create left behind goes too.
+			if err := container.DeletePartial(c.String("root"), id); err != nil {
+				return err
+			}
+			if !container.Exists(c.String("root"), id) {
+				return imagebundle.Cleanup(c.String("store"), id)
+			}
+			return nil
 		}
 		if err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 
 	"xrt/cgroups"
 	"xrt/containerinit"
+	"xrt/image"
 	"xrt/logs"
 	_ "xrt/nsenter" // the C constructor that enters namespaces for `xrt init`
 )
@@ -85,6 +86,7 @@ func newApp() *cli.App {
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "accepted for runc compatibility; not supported"},
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "accepted for runc compatibility"},
+			&cli.StringFlag{Name: "store", Value: image.DefaultStoreDir, EnvVars: []string{"XRT_STORE"}, Usage: "image layer store (image mode)"},
 		},
 		Before: func(c *cli.Context) error {
 			cgroups.Warnf = logs.Warnf
@@ -94,7 +96,7 @@ func newApp() *cli.App {
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
 			deleteCommand, listCommand, specCommand, execCommand,
 			pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand,
-			featuresCommand,
+			featuresCommand, imageCommand,
 		},
 	}
 }

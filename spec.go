@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"xrt/bundle"
+	"xrt/imagebundle"
 )
 
 var specCommand = &cli.Command{
@@ -19,6 +20,7 @@ var specCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Value: ".", Usage: "directory to write config.json in"},
 		&cli.BoolFlag{Name: "rootless", Usage: "a config for an unprivileged user (user namespace)"},
+		&cli.StringFlag{Name: "image", Usage: "merge this OCI image's config (PATH[:TAG] or PATH@DIGEST; pulled into the store)"},
 	},
 	Action: func(c *cli.Context) error {
 		path := filepath.Join(c.String("bundle"), "config.json")
@@ -27,7 +29,18 @@ var specCommand = &cli.Command{
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		b, err := json.MarshalIndent(bundle.Default(c.Bool("rootless")), "", "\t")
+		spec := bundle.Default(c.Bool("rootless"))
+		if ref := c.String("image"); ref != "" {
+			st, rec, err := imagebundle.Pull(c.String("store"), ref)
+			if err != nil {
+				return err
+			}
+			o := &imagebundle.Options{Ref: ref, ID: "container", Bundle: c.String("bundle")}
+			if spec, err = imagebundle.Spec(o, st, rec); err != nil {
+				return err
+			}
+		}
+		b, err := json.MarshalIndent(spec, "", "\t")
 		if err != nil {
 			return err
 		}

@@ -58,6 +58,16 @@ func Load(dir string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", abs, err)
 	}
+	return New(abs, spec)
+}
+
+// New validates a spec made elsewhere (image mode merges one) as Load does
+// a config.json, for the bundle directory dir.
+func New(dir string, spec *specs.Spec) (*Bundle, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", dir, err)
+	}
 	if err := Validate(spec); err != nil {
 		return nil, fmt.Errorf("bundle %s: invalid config.json: %w", abs, err)
 	}

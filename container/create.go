@@ -48,7 +48,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	c := &Container{dir: filepath.Join(o.Root, o.ID)}
 	if err := os.Mkdir(c.dir, 0o711); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("container %q already exists: pick another id or `xrt delete %s` first", o.ID, o.ID)
+			return nil, AlreadyExists(o.ID)
 		}
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}

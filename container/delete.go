@@ -3,12 +3,14 @@ package container
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"xrt/cgroups"
 	"xrt/hooks"
+	"xrt/imagebundle"
 	"xrt/logs"
 )
 
@@ -38,6 +40,11 @@ func (c *Container) destroy() error {
 	}
 	if err := c.removeCgroup(); err != nil {
 		return err
+	}
+	if store := c.Annotations[imagebundle.AnnotationStore]; store != "" {
+		if err := imagebundle.Cleanup(store, c.ID); err != nil {
+			return fmt.Errorf("remove the image root of container %q: %w", c.ID, err)
+		}
 	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		return fmt.Errorf("remove state directory %s: %w", c.dir, err)
@@ -82,4 +89,35 @@ func (c *Container) killAndWait() error {
 		}
 	}
 	return fmt.Errorf("container %q: init %d did not exit 10s after SIGKILL", c.ID, c.Pid)
+}
+
+// DeletePartial removes what a create killed half-way left: a state
+// directory without state.json. It reads config.json, written first, for
+// the cgroup and the image root, kills what is left in the cgroup, and
+// removes it all. No directory at all is fine.
+func DeletePartial(root, id string) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	dir := filepath.Join(root, id)
+	l, err := lockDir(dir)
+	if err != nil {
+		return nil // nothing there
+	}
+	defer l.unlock()
+	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
+		return nil // created after all: the caller retries the normal way
+	}
+	c := &Container{dir: dir, State: State{ID: id}}
+	if spec, err := c.Spec(); err == nil {
+		c.Annotations = spec.Annotations
+		var path string
+		if spec.Linux != nil {
+			path = spec.Linux.CgroupsPath
+		}
+		if c.Cgroup, err = cgroups.PathFor(path, id); err != nil {
+			c.Cgroup = ""
+		}
+	}
+	return c.destroy()
 }

@@ -1,0 +1,214 @@
+// Package imagebundle turns an OCI image into a bundle for `xrt create
+// --image`, the way `docker run` does: the image is pulled into the layer
+// store (each layer unpacked once), its config is merged into the spec
+// (the bundle's config.json, or xrt's default), and the container's root
+// is an overlay of the image layers under a per-container init layer and
+// writable upper layer, mounted at the store's merged directory.
+package imagebundle
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"xrt/bundle"
+	"xrt/image"
+	"xrt/image/merge"
+	"xrt/rootfs"
+)
+
+// Options say which image to run and how.
+type Options struct {
+	Store string // layer store directory
+	Ref   string // PATH[:TAG] or PATH@DIGEST
+	ID    string // container id
+	// Bundle is a directory whose config.json, when there is one, is the
+	// base spec: every value it sets wins over the image's. Without one
+	// the base is xrt's default spec (writable root, no terminal).
+	Bundle string
+	Args   []string // command-line args: replace the image's Cmd
+}
+
+// Pull resolves the image and makes sure its layers are in the store.
+func Pull(storeDir, ref string) (*image.Store, *image.Record, error) {
+	r, err := image.ParseRef(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if abs, err := filepath.Abs(r.Path); err == nil {
+		r.Path = abs
+	}
+	img, err := image.Resolve(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer img.Close()
+	st, err := image.Open(storeDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := st.Pull(img, r.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, rec, nil
+}
+
+// Spec returns the spec for a container of the image: the base spec with
+// the image config merged in. root.path is left as the base has it.
+func Spec(o *Options, st *image.Store, rec *image.Record) (*specs.Spec, error) {
+	s, explicit, err := baseSpec(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := merge.Merge(s, &rec.Config, explicit, st.FS(rec), o.Args); err != nil {
+		return nil, fmt.Errorf("image %s: %w", o.Ref, err)
+	}
+	return s, nil
+}
+
+// baseSpec reads the bundle's config.json, whose process fields are all
+// explicit, or starts from the default spec made fit for images.
+func baseSpec(o *Options) (*specs.Spec, merge.Explicit, error) {
+	data, err := os.ReadFile(filepath.Join(o.Bundle, "config.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		s := bundle.Default(false)
+		s.Process.Terminal = false
+		s.Root.Readonly = false
+		s.Hostname = o.ID
+		if len(s.Hostname) > 12 {
+			s.Hostname = s.Hostname[:12] // as Docker names its hosts
+		}
+		return s, merge.Explicit{}, nil
+	}
+	if err != nil {
+		return nil, merge.Explicit{}, fmt.Errorf("read config.json in bundle %s: %w", o.Bundle, err)
+	}
+	s, err := bundle.Parse(data)
+	if err != nil {
+		return nil, merge.Explicit{}, fmt.Errorf("bundle %s: %w", o.Bundle, err)
+	}
+	var raw struct {
+		Process map[string]json.RawMessage `json:"process"`
+	}
+	json.Unmarshal(data, &raw)
+	has := func(k string) bool { _, ok := raw.Process[k]; return ok }
+	return s, merge.Explicit{Args: has("args"), Env: has("env"), Cwd: has("cwd"), User: has("user")}, nil
+}
+
+// Prepare makes the container's bundle: spec merged, overlay root mounted.
+// On failure nothing of it is left. Cleanup undoes it later (delete).
+func Prepare(o *Options) (*bundle.Bundle, error) {
+	st, rec, err := Pull(o.Store, o.Ref)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Spec(o, st, rec)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := st.CreateContainer(o.ID, rec)
+	if err != nil {
+		return nil, err
+	}
+	b, err := mountRoot(o, st, fsys, rec, s)
+	if err != nil {
+		Cleanup(o.Store, o.ID)
+		return nil, err
+	}
+	return b, nil
+}
+
+func mountRoot(o *Options, st *image.Store, fsys *image.Rootfs, rec *image.Record, s *specs.Spec) (*bundle.Bundle, error) {
+	if err := writeInitFiles(filepath.Join(filepath.Dir(fsys.Upper), "init"), s.Hostname); err != nil {
+		return nil, err
+	}
+	vols := map[string]string{}
+	for _, p := range merge.Volumes(&rec.Config.Config) {
+		dir, err := st.Volume(o.ID, p)
+		if err != nil {
+			return nil, err
+		}
+		vols[p] = dir
+	}
+	s.Mounts = append(s.Mounts, merge.VolumeMounts(s, vols)...)
+	if s.Root == nil {
+		s.Root = &specs.Root{}
+	}
+	s.Root.Path = fsys.Merged
+	if s.Annotations == nil {
+		s.Annotations = map[string]string{}
+	}
+	s.Annotations[AnnotationStore] = st.Dir()
+	s.Annotations[AnnotationImage] = rec.ManifestDigest
+	dir := o.Bundle
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		dir = filepath.Dir(fsys.Upper) // the store's container directory
+	}
+	b, err := bundle.New(dir, s)
+	if err != nil {
+		return nil, err
+	}
+	data, chdir, err := fsys.MountData()
+	if err != nil {
+		data = "" // only the legacy mount(2) path needs it
+	}
+	if err := rootfs.MountOverlay(fsys.Merged, &rootfs.Overlay{Lower: fsys.Lower, Upper: fsys.Upper, Work: fsys.Work, Legacy: data, Chdir: chdir}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Annotations image mode adds to the spec (and so to the state).
+const (
+	AnnotationStore = "io.github.xrt.image.store"
+	AnnotationImage = "org.opencontainers.image.manifest.digest"
+)
+
+// writeInitFiles fills the init layer's /etc files the way Docker's
+// bind mounts do: the hostname, a hosts file naming it, and the host's
+// resolv.conf.
+func writeInitFiles(dir, hostname string) error {
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	if hostname != "" {
+		hosts += "127.0.1.1\t" + hostname + "\n"
+	}
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		resolv = nil
+	}
+	for name, content := range map[string][]byte{"hostname": []byte(hostname + "\n"), "hosts": []byte(hosts), "resolv.conf": resolv} {
+		if err := os.WriteFile(filepath.Join(dir, "etc", name), content, 0o644); err != nil {
+			return fmt.Errorf("init layer: %w", err)
+		}
+	}
+	return nil
+}
+
+// Cleanup unmounts the container's root and removes its layers from the
+// store (never the image's). Nothing there is fine.
+func Cleanup(storeDir, id string) error {
+	// Cheap, and creates no store where there is none.
+	if !image.HasContainer(storeDir, id) {
+		return nil
+	}
+	st, err := image.Open(storeDir)
+	if err != nil {
+		return err
+	}
+	fsys, err := st.Rootfs(id)
+	if err == nil {
+		if err := rootfs.Unmount(fsys.Merged); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	// Also what a create killed before the root existed left in tmp/.
+	return st.RemoveContainer(id)
+}

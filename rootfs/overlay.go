@@ -1,0 +1,101 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Overlay is an overlayfs root: lower dirs top first, one upper and one
+// work dir. It is what image mode gives a container (Docker's overlay2).
+type Overlay struct {
+	Lower       []string
+	Upper, Work string
+	// Legacy is the mount(2) data for kernels without the new mount API's
+	// "lowerdir+" (before 6.8), and Chdir where relative paths in it start
+	// ("" when they are absolute). See image.Rootfs.MountData.
+	Legacy, Chdir string
+}
+
+// MountOverlay mounts o on target. Each lower dir goes to the kernel as
+// its own "lowerdir+" parameter (fsconfig), so there is no limit of one
+// page of options on the number of layers; older kernels get mount(2)
+// with o.Legacy.
+func MountOverlay(target string, o *Overlay) error {
+	err := mountOverlayFsconfig(target, o)
+	if errors.Is(err, errNoLowerdirPlus) {
+		err = mountOverlayLegacy(target, o)
+	}
+	if err != nil {
+		return fmt.Errorf("mount overlay on %s: %w", target, err)
+	}
+	return nil
+}
+
+var errNoLowerdirPlus = errors.New("overlay: no lowerdir+ parameter (kernel before 6.8)")
+
+func mountOverlayFsconfig(target string, o *Overlay) error {
+	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		if err == unix.ENOSYS {
+			return errNoLowerdirPlus
+		}
+		return fmt.Errorf("fsopen: %w", err)
+	}
+	defer unix.Close(fsfd)
+	for i, l := range o.Lower {
+		if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
+			if i == 0 && err == unix.EINVAL {
+				return errNoLowerdirPlus
+			}
+			return fmt.Errorf("lower dir %s: %w", l, err)
+		}
+	}
+	if err := unix.FsconfigSetString(fsfd, "upperdir", o.Upper); err != nil {
+		return fmt.Errorf("upper dir %s: %w", o.Upper, err)
+	}
+	if err := unix.FsconfigSetString(fsfd, "workdir", o.Work); err != nil {
+		return fmt.Errorf("work dir %s: %w", o.Work, err)
+	}
+	if err := unix.FsconfigCreate(fsfd); err != nil {
+		return fmt.Errorf("create the overlay (see dmesg for overlayfs' reason): %w", err)
+	}
+	mfd, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("fsmount: %w", err)
+	}
+	defer unix.Close(mfd)
+	if err := unix.MoveMount(mfd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("move_mount: %w", err)
+	}
+	return nil
+}
+
+// mountOverlayLegacy mounts with one page of options, from o.Chdir when
+// its paths are relative. The chdir is the whole process's: the caller
+// runs nothing else meanwhile.
+func mountOverlayLegacy(target string, o *Overlay) error {
+	if o.Chdir != "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		if err := unix.Chdir(o.Chdir); err != nil {
+			return err
+		}
+		defer unix.Chdir(wd)
+	}
+	return unix.Mount("overlay", target, "overlay", 0, o.Legacy)
+}
+
+// Unmount detaches the mount at target, if there is one. Only that mount:
+// nothing under it is touched (MNT_DETACH, never a recursive removal).
+func Unmount(target string) error {
+	err := unix.Unmount(target, unix.MNT_DETACH)
+	if err == nil || err == unix.EINVAL || err == unix.ENOENT {
+		return nil // not a mount point, or already gone
+	}
+	return fmt.Errorf("unmount %s: %w", target, err)
+}
