@@ -6,6 +6,7 @@
 #   make integration  bats tests against ./xrt (XRT=/usr/sbin/runc to validate
 #                     the tests against runc)
 #   make bench        xrt vs runc start-up benchmark
+#   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
 #   make lint         gofmt, go vet, staticcheck (when installed)
 #   make demo         build, then run a busybox container that says hello
 
@@ -22,7 +23,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test unit integration bench lint demo clean
+.PHONY: all xrt testbin test unit integration bench soak lint demo clean
 
 all: xrt
 
@@ -46,8 +47,11 @@ integration: xrt testbin
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make integration: the integration tests must run as root" >&2; exit 1; fi
 	BATS_TEST_TIMEOUT=$(BATS_TEST_TIMEOUT) $(BATS) --jobs 1 $(BATS_FLAGS) tests/integration
 
-bench: xrt
+bench: xrt testbin
 	tests/bench/bench.sh
+
+soak: xrt testbin
+	tests/soak/soak.sh
 
 lint:
 	@files=$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*'); \
