@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"xrt/cgroups"
+	"xrt/container"
 	"xrt/containerinit"
 	"xrt/image"
 	"xrt/logs"
@@ -34,6 +35,10 @@ func main() {
 		if err := containerinit.Run(); err != nil {
 			os.Exit(1)
 		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == container.UsernsHoldArg {
+		container.HoldUserns()
 		return
 	}
 	if err := newApp().Run(os.Args); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -101,6 +102,31 @@ func checkMounts(s *specs.Spec) error {
 		if !filepath.IsAbs(m.Destination) {
 			return fmt.Errorf("mount destination %q must be an absolute path (mounts[%d])", m.Destination, i)
 		}
+		if err := checkIDMapMount(s, &m); err != nil {
+			return fmt.Errorf("mount %s (mounts[%d]): %w", m.Destination, i, err)
+		}
+	}
+	return nil
+}
+
+// checkIDMapMount checks an idmapped mount (idmap/ridmap options or
+// uid/gidMappings of its own) as config.md asks: both mappings or none;
+// without them the container's user namespace mappings, which must exist.
+// xrt idmaps bind mounts.
+func checkIDMapMount(s *specs.Spec, m *specs.Mount) error {
+	idmap := slices.Contains(m.Options, "idmap") || slices.Contains(m.Options, "ridmap")
+	own := len(m.UIDMappings)+len(m.GIDMappings) > 0
+	if !idmap && !own {
+		return nil
+	}
+	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
+		return errors.New("uidMappings and gidMappings must be given together")
+	}
+	if !isBind(m.Options) && m.Type != "bind" {
+		return errors.New("idmapped mounts are supported for bind mounts only")
+	}
+	if !own && (s.Linux == nil || len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
+		return errors.New("idmap without uidMappings/gidMappings needs the container's user namespace mappings (linux.uidMappings)")
 	}
 	return nil
 }

@@ -28,6 +28,16 @@ func TestValidateErrors(t *testing.T) {
 		{"ociVersion empty suffix", func(s *specs.Spec) { s.Version = "1.0.0-" }, `unsupported ociVersion "1.0.0-"`},
 		{"ociVersion letters", func(s *specs.Spec) { s.Version = "1.x.0" }, `unsupported ociVersion "1.x.0"`},
 		{"no root", func(s *specs.Spec) { s.Root = nil }, "root.path is missing"},
+		{"idmap on tmpfs", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "tmpfs", Source: "tmpfs", Options: []string{"idmap"}})
+		}, "idmapped mounts are supported for bind mounts only"},
+		{"idmap without any mapping", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", Options: []string{"rbind", "idmap"}})
+		}, "needs the container's user namespace mappings"},
+		{"uidMappings without gidMappings", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", Options: []string{"bind"},
+				UIDMappings: []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}})
+		}, "uidMappings and gidMappings must be given together"},
 		{"empty root.path", func(s *specs.Spec) { s.Root.Path = "" }, "root.path is missing"},
 		{"no process", func(s *specs.Spec) { s.Process = nil }, "process is missing"},
 		{"no args", func(s *specs.Spec) { s.Process.Args = nil }, "process.args must not be empty"},

@@ -114,6 +114,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if seccompConn != nil {
 		defer seccompConn.Close()
 	}
+	idmapped, err := idmappedMounts(spec)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(idmapped)
 	cfg := &containerinit.Config{
 		ID:           o.ID,
 		Rootfs:       o.Bundle.Rootfs,
@@ -131,6 +136,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		console:    consoleInit,
 		cgroup:     cgroups.JoinOf(cg),
 		seccomp:    seccompConn,
+		idmapped:   idmapped,
 		state:      c.ociState(Creating),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks

@@ -23,11 +23,12 @@ import (
 // spawnOpts says how to start one `xrt init`.
 type spawnOpts struct {
 	cfg        *containerinit.Config
-	namespaces string        // for nsenter: "pid,mount,network=/path"
-	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
-	console    *os.File      // socket for the pty master; nil without a terminal
-	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
-	seccomp    *os.File      // connected to the seccomp listener; nil: none
+	namespaces string           // for nsenter: "pid,mount,network=/path"
+	fifo       *os.File         // O_PATH exec.fifo; nil when init need not wait for start
+	console    *os.File         // socket for the pty master; nil without a terminal
+	cgroup     *cgroups.Join    // init is born in it (v2) and joins it (v1); nil: none
+	seccomp    *os.File         // connected to the seccomp listener; nil: none
+	idmapped   map[int]*os.File // detached idmapped mounts by mount index
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -81,6 +82,13 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	if o.seccomp != nil {
 		env = append(env, containerinit.EnvSeccompConn+"="+fd(o.seccomp))
+	}
+	if len(o.idmapped) > 0 {
+		pairs := make([]string, 0, len(o.idmapped))
+		for i, f := range o.idmapped {
+			pairs = append(pairs, strconv.Itoa(i)+":"+fd(f))
+		}
+		env = append(env, containerinit.EnvIDMapped+"="+strings.Join(pairs, ","))
 	}
 	join, err := openCgroup(o.cgroup)
 	if err != nil {

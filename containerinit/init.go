@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -136,7 +137,7 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 		}
 	}
 
-	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup}
+	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup, IDMapped: idmappedFDs()}
 	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
 	if newMountNS {
 		if err := rootfs.Prepare(rc); err != nil {
@@ -211,6 +212,24 @@ func waitForStart() error {
 		return fmt.Errorf("write exec.fifo: %w", err)
 	}
 	return nil
+}
+
+// idmappedFDs reads EnvIDMapped.
+func idmappedFDs() map[int]int {
+	v := os.Getenv(EnvIDMapped)
+	if v == "" {
+		return nil
+	}
+	out := map[int]int{}
+	for _, pair := range strings.Split(v, ",") {
+		i, fd, _ := strings.Cut(pair, ":")
+		n, err1 := strconv.Atoi(i)
+		f, err2 := strconv.Atoi(fd)
+		if err1 == nil && err2 == nil {
+			out[n] = f
+		}
+	}
+	return out
 }
 
 func envFD(name string) int {

@@ -33,7 +33,7 @@ func (m *mounter) mount(sm *specs.Mount) error {
 	var err error
 	switch {
 	case o.IDMap:
-		err = errors.New("idmap mounts are not supported")
+		err = errors.New("idmap: no idmapped mount was prepared for it")
 	case o.Flags&unix.MS_REMOUNT != 0:
 		err = m.remount(sm, dest, &o)
 	case o.Bind():
@@ -92,6 +92,11 @@ func (m *mounter) bindFd(srcfd int, dir bool, dest string, o *MountOptions) erro
 	if err := unix.Mount(procFd(srcfd), procFd(dstfd), "", unix.MS_BIND|o.Flags&unix.MS_REC, ""); err != nil {
 		return err
 	}
+	return m.settle(dstfd, dest, o)
+}
+
+// settle checks a bind mount landed on dest and applies its flags.
+func (m *mounter) settle(dstfd int, dest string, o *MountOptions) error {
 	fd, err := m.landed(dstfd, dest)
 	if err != nil {
 		return err

@@ -239,10 +239,10 @@ func (o *MountOptions) bindAttr() (attr unix.MountAttr) {
 func KnownMountOptions() []string {
 	return []string{
 		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-		"iversion", "lazytime", "loud", "mand", "noatime", "nodev",
+		"idmap", "iversion", "lazytime", "loud", "mand", "noatime", "nodev",
 		"nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
 		"nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind",
-		"rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime",
+		"rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime",
 		"rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
 		"rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw",
 		"rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable",

@@ -35,6 +35,10 @@ type Config struct {
 	// Cgroup is the container's cgroup path ("/xrt/<id>"), which cgroup
 	// mounts show; empty: the process's own cgroups.
 	Cgroup string
+	// IDMapped maps the index in Spec.Mounts of each idmapped mount to a
+	// detached mount of its source with the idmapping applied, prepared by
+	// the parent (init lacks the privilege over the source filesystem).
+	IDMapped map[int]int
 }
 
 func (c *Config) linux() *specs.Linux {
@@ -79,7 +83,13 @@ func Prepare(c *Config) error {
 		m.label = c.Spec.Linux.MountLabel
 	}
 	for i := range c.Spec.Mounts {
-		if err := m.mount(&c.Spec.Mounts[i]); err != nil {
+		var err error
+		if fd, ok := c.IDMapped[i]; ok {
+			err = m.moveIn(fd, &c.Spec.Mounts[i])
+		} else {
+			err = m.mount(&c.Spec.Mounts[i])
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -341,6 +341,16 @@ cap_mask() {
 	printf '%016x\n' "$mask"
 }
 
+# chmod o+x every directory from the bats run dir down to $1, so that an
+# unprivileged (host) uid can reach the bundle.
+open_path_to() {
+	local d=$1
+	while [ "$d" != / ] && [[ "$d" == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
 # ---------------------------------------------------------------------------
 # Leftovers and cleanup
 

@@ -37,6 +37,9 @@ load ../helpers
 	mounts=$(jq -c --arg src "$BATS_TEST_TMPDIR/src" '[.mountOptions | to_entries[] | select(.value != "remount") |
 		if (.value == "bind" or .value == "rbind") then
 			{"destination": "/opts/\(.key)", "type": "bind", "source": $src, "options": [.value]}
+		elif (.value == "idmap" or .value == "ridmap") then
+			{"destination": "/opts/\(.key)", "type": "bind", "source": $src, "options": ["rbind", .value],
+			 "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}], "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}
 		else
 			{"destination": "/opts/\(.key)", "type": "tmpfs", "source": "tmpfs", "options": [.value]}
 		end]' <<<"$f")

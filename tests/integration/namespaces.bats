@@ -125,16 +125,6 @@ ns_from_output() {
 	((${up_in%.*} <= ${up_host%.*} + 1728000 + 5))
 }
 
-# chmod o+x every directory from the bats run dir down to $1, so that an
-# unprivileged (host) uid can reach the bundle.
-open_path_to() {
-	local d=$1
-	while [ "$d" != / ] && [[ "$d" == "$BATS_RUN_TMPDIR"* ]]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-}
-
 @test "namespaces: user namespace with uid/gid mappings" {
 	update_config '.linux.namespaces += [{"type":"user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
