@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -85,7 +86,7 @@ func newApp() *cli.App {
 		// -e NO_PROXY=a,b is one variable, as with runc.
 		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root", Value: "/run/xrt", Usage: "directory for container state"},
+			&cli.StringFlag{Name: "root", Value: "/run/xrt", Usage: "directory for container state (rootless: $XDG_RUNTIME_DIR/xrt)"},
 			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
@@ -94,6 +95,12 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "store", Value: image.DefaultStoreDir, EnvVars: []string{"XRT_STORE"}, Usage: "image layer store (image mode)"},
 		},
 		Before: func(c *cli.Context) error {
+			// Rootless: the state goes where this user may write, as runc's.
+			if !c.IsSet("root") && os.Geteuid() != 0 {
+				if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+					c.Set("root", filepath.Join(d, "xrt"))
+				}
+			}
 			cgroups.Warnf = logs.Warnf
 			return logs.Setup(c.String("log"), c.String("log-format"), c.Bool("debug"))
 		},

@@ -1,7 +1,11 @@
 package container
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -32,12 +36,34 @@ func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
 		return nil, fmt.Errorf("cgroups: this host mounts no cgroup hierarchy under /sys/fs/cgroup")
 	}
 	if err := cg.Apply(-1); err != nil {
+		// Rootless, on a host that has not delegated a cgroup to this
+		// user: run without one, unless limits were asked for.
+		if os.Geteuid() != 0 && errors.Is(err, fs.ErrPermission) && !hasLimits(res) {
+			logs.Debugf("container %s: no cgroup (rootless, %v)", c.ID, err)
+			cg.Destroy()
+			c.Cgroup = ""
+			return nil, nil
+		}
+		if os.Geteuid() != 0 && errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("linux.resources needs a cgroup, and this user may not create %s (delegate a cgroup to it, or remove the limits): %w", c.Cgroup, err)
+		}
 		return nil, err
 	}
 	if err := cg.Set(r); err != nil {
 		return nil, err
 	}
 	return cg, nil
+}
+
+// hasLimits reports whether the spec asks for any resource limit (device
+// rules aside: without a cgroup the host's device permissions apply).
+func hasLimits(r *specs.LinuxResources) bool {
+	if r == nil {
+		return false
+	}
+	l := *r
+	l.Devices = nil
+	return !reflect.DeepEqual(l, specs.LinuxResources{})
 }
 
 // defaultDevices are the device rules every container gets after its own:

@@ -140,6 +140,10 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 	}()
 	if err := parent.Send(handshake.Msg{Type: handshake.Go}); err != nil {
+		// It may have said why before it went.
+		if m, rerr := parent.Recv(); rerr == nil && m.Type == handshake.Error {
+			return p, errors.New(m.Message)
+		}
 		return p, fmt.Errorf("init exited early: %w", err)
 	}
 	for {
@@ -274,6 +278,14 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 	}
 	if err := write("uid_map", l.UIDMappings); err != nil {
 		return err
+	}
+	// An unprivileged user may map only its own gid, and only once
+	// setgroups is denied in the namespace.
+	if os.Geteuid() != 0 {
+		path := fmt.Sprintf("/proc/%d/setgroups", pid)
+		if err := os.WriteFile(path, []byte("deny"), 0); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	return write("gid_map", l.GIDMappings)
 }

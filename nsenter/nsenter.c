@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -96,10 +98,45 @@ static void expect(const char *type)
 	}
 }
 
+// seal_rootless is seal for an unprivileged user, who cannot make a mount
+// namespace before its user namespace exists. A binary this user cannot
+// write is safe as it is: the container's users are this user at most, and
+// capabilities inside its user namespace give nothing over a file whose
+// owner is not mapped there. A binary this user owns is copied once into a
+// sealed memfd, re-executed from there.
+static void seal_rootless(char **argv)
+{
+	if (access("/proc/self/exe", W_OK) < 0)
+		return;
+	int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		bail("seal: open /proc/self/exe");
+	int mfd = memfd_create("xrt", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		bail("seal: memfd_create");
+	struct stat st;
+	if (fstat(src, &st) < 0)
+		bail("seal: stat /proc/self/exe");
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t n = sendfile(mfd, src, NULL, left);
+		if (n <= 0)
+			bail("seal: copy the binary");
+		left -= n;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		bail("seal: seal the copy");
+	setenv("_XRT_SEALED", "1", 1);
+	extern char **environ;
+	fexecve(mfd, argv, environ);
+	bail("seal: re-exec the sealed copy");
+}
+
 static void seal(char **argv, char **envp)
 {
 	struct statvfs st;
 	if (statvfs("/proc/self/exe", &st) == 0 && (st.f_flag & ST_RDONLY))
+		return;
+	if (getenv("_XRT_SEALED"))
 		return;
 
 	char self[4096];
@@ -117,8 +154,14 @@ static void seal(char **argv, char **envp)
 	int hostmnt = open("/proc/self/ns/mnt", O_RDONLY);
 	if (hostmnt < 0)
 		bail("seal: open /proc/self/ns/mnt");
-	if (unshare(CLONE_NEWNS) < 0)
+	if (unshare(CLONE_NEWNS) < 0) {
+		if (errno == EPERM && geteuid() != 0) {
+			close(hostmnt);
+			seal_rootless(argv);
+			return;
+		}
 		bail("seal: unshare mount namespace");
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		bail("seal: make / rslave");
 	// The exe's own mount belongs to the namespace we left, so bind the
