@@ -7,6 +7,7 @@
 #                     the tests against runc)
 #   make bench        xrt vs runc start-up benchmark
 #   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
+#   make fuzz         each fuzz target for FUZZTIME (config.json, mountinfo, layer unpack)
 #   make lint         gofmt, go vet, staticcheck (when installed)
 #   make demo         build, then run a busybox container that says hello
 
@@ -23,7 +24,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test unit integration bench soak lint demo clean
+.PHONY: all xrt testbin test unit integration bench soak fuzz lint demo clean
 
 all: xrt
 
@@ -52,6 +53,17 @@ bench: xrt testbin
 
 soak: xrt testbin
 	tests/soak/soak.sh
+
+# Each target with its seed corpus (testdata/fuzz); the layer unpacker's
+# on tmpfs (it writes a layer per input).
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./bundle:FuzzParseValidate ./mountinfo:FuzzGetMountsFromReader \
+	./image/unpack:FuzzApply ./image/unpack:FuzzGzipReader ./image/unpack:FuzzZstdReader
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		TMPDIR=/dev/shm $(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME); \
+	done
 
 lint:
 	@files=$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*'); \
