@@ -105,6 +105,17 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		env = append(env, containerinit.EnvCgroup+"="+strings.Join(fds, ","))
 	}
+	seal, err := newSealer()
+	if err != nil {
+		child.Close()
+		cfgR.Close()
+		cfgW.Close()
+		return nil, err
+	}
+	if seal != nil {
+		defer seal.close()
+		env = append(env, nsenter.EnvHostMntNS+"="+fd(seal.hostns))
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{"xrt", "init"},
@@ -117,7 +128,11 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if join.dir != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(join.dir.Fd())}
 	}
-	err = cmd.Start()
+	if seal != nil {
+		err = seal.start(cmd)
+	} else {
+		err = cmd.Start()
+	}
 	child.Close()
 	cfgR.Close()
 	if err != nil {

@@ -17,4 +17,8 @@ const (
 	EnvSync   = "_XRT_SYNC_FD" // fd of the SOCK_SEQPACKET socket to the parent
 	EnvNS     = "_XRT_NS"      // comma list: "pid,mount" to create, "network=/path" to join
 	EnvTimeNS = "_XRT_TIMENS"  // lines for /proc/self/timens_offsets
+	// EnvHostMntNS is the caller's mount namespace when init is born in a
+	// private one (the seal's): init returns to it when the container has
+	// no mount namespace of its own.
+	EnvHostMntNS = "_XRT_MNTNS_FD"
 )
