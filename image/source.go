@@ -2,9 +2,7 @@ package image
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +10,7 @@ import (
 	"os"
 	"path"
 
-	"github.com/klauspost/compress/zstd"
+	"xrt/image/unpack"
 )
 
 // source reads the files of an image layout or `docker save` tree by
@@ -104,27 +102,20 @@ func uncompressedArchive(f *os.File) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	var dec io.Reader
+	var dec io.ReadCloser
 	switch {
 	case n >= 2 && bytes.Equal(magic[:2], []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(bufio.NewReader(f))
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		dec = zr
+		dec, err = unpack.NewGzipReader(f)
 	case n == 4 && bytes.Equal(magic[:], []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("zstd: %w", err)
-		}
-		defer zr.Close()
-		dec = zr
+		dec, err = unpack.NewZstdReader(f)
 	default:
 		return f, nil
 	}
 	defer f.Close()
+	if err != nil {
+		return nil, err
+	}
+	defer dec.Close()
 	tmp, err := os.CreateTemp("", "xrt-image-*.tar")
 	if err != nil {
 		return nil, fmt.Errorf("decompress into a temporary file (set TMPDIR to a roomier place): %w", err)

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-
 	"xrt/image/ocispec"
 )
 
@@ -81,19 +78,17 @@ func Decompress(r io.Reader, mediaType string) (io.ReadCloser, error) {
 	}
 	switch c {
 	case gzipped:
-		zr, err := gzip.NewReader(br)
+		zr, err := NewGzipReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("decompress layer: not a valid gzip stream: %w", err)
+			return nil, fmt.Errorf("decompress layer: %w", err)
 		}
 		return newReadahead(zr, func() { zr.Close() }), nil
 	case zstded:
-		// Concurrency 1 keeps the decoder synchronous and its memory
-		// bounded; the readahead goroutine already overlaps it with Apply.
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		zr, err := NewZstdReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("decompress layer: not a valid zstd stream: %w", err)
+			return nil, fmt.Errorf("decompress layer: %w", err)
 		}
-		return newReadahead(zr, zr.Close), nil
+		return newReadahead(zr, func() { zr.Close() }), nil
 	case bzipped:
 		return newReadahead(bzip2.NewReader(br), func() {}), nil
 	default:

@@ -15,7 +15,7 @@ import (
 	"xrt/image/ocispec"
 )
 
-func gzipBlob(t *testing.T, data []byte) []byte {
+func gzipBlob(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := stdgzip.NewWriter(&buf)
@@ -28,7 +28,7 @@ func gzipBlob(t *testing.T, data []byte) []byte {
 	return buf.Bytes()
 }
 
-func zstdBlob(t *testing.T, data []byte) []byte {
+func zstdBlob(t testing.TB, data []byte) []byte {
 	t.Helper()
 	zw, err := zstd.NewWriter(nil)
 	if err != nil {

@@ -22,6 +22,7 @@ type readahead struct {
 	cur, last []byte
 	release   func() // frees the decompressor once the goroutine is gone
 	closeOnce sync.Once
+	closed    bool // set by Close, read by Read: both on the reader's side
 }
 
 func newReadahead(r io.Reader, release func()) *readahead {
@@ -49,7 +50,14 @@ func (ra *readahead) fill(r io.Reader) {
 		case <-ra.done:
 			return
 		}
-		n, err := io.ReadFull(r, buf)
+		// Not io.ReadFull: it would turn a source's io.ErrUnexpectedEOF
+		// (a truncated blob) into a normal end.
+		n, err := 0, error(nil)
+		for n < len(buf) && err == nil {
+			var m int
+			m, err = r.Read(buf[n:])
+			n += m
+		}
 		if n > 0 {
 			select {
 			case ra.full <- buf[:n]:
@@ -58,9 +66,6 @@ func (ra *readahead) fill(r io.Reader) {
 			}
 		}
 		if err != nil {
-			if err == io.ErrUnexpectedEOF {
-				err = io.EOF // a short last chunk is the normal end
-			}
 			ra.err = err
 			return
 		}
@@ -68,6 +73,9 @@ func (ra *readahead) fill(r io.Reader) {
 }
 
 func (ra *readahead) Read(p []byte) (int, error) {
+	if ra.closed {
+		return 0, errReadAfterClose
+	}
 	for len(ra.cur) == 0 {
 		if ra.last != nil {
 			ra.free <- ra.last[:cap(ra.last)] // never blocks: one slot per chunk
@@ -87,6 +95,7 @@ func (ra *readahead) Read(p []byte) (int, error) {
 // Close stops the goroutine, waits for it (so the source is no longer read
 // once Close returns) and releases the decompressor.
 func (ra *readahead) Close() error {
+	ra.closed = true
 	ra.closeOnce.Do(func() {
 		close(ra.done)
 		<-ra.exited
