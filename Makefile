@@ -50,6 +50,7 @@ integration: xrt testbin
 
 bench: xrt testbin
 	tests/bench/bench.sh
+	tests/bench/image.sh
 
 soak: xrt testbin
 	tests/soak/soak.sh

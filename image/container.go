@@ -88,7 +88,7 @@ func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
 	for _, d := range []struct {
 		name string
 		mode fs.FileMode
-	}{{"upper", 0o755}, {"work", 0o700}, {"merged", 0o755}, {"init", 0o755}, {"volumes", 0o700}} {
+	}{{"upper", 0o755}, {"work", 0o700}, {"merged", 0o755}} {
 		if err := os.Mkdir(filepath.Join(tmp, d.name), d.mode); err != nil {
 			return fail(err)
 		}
@@ -97,23 +97,31 @@ func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
 	if err := copyAttrs(filepath.Join(tmp, "upper"), lookupLowers(diffs, "."), 0o755); err != nil {
 		return fail(err)
 	}
-	if err := makeInitLayer(filepath.Join(tmp, "init"), diffs); err != nil {
+	if len(meta.Layers) > 0 {
+		if _, err := s.ensureInitLayer(meta.Layers[len(meta.Layers)-1], diffs); err != nil {
+			return fail(err)
+		}
+	}
+	// The container's own /etc files (hostname, hosts, resolv.conf) go in
+	// its upper dir, under an /etc that looks like the image's.
+	if err := os.Mkdir(filepath.Join(tmp, "upper", "etc"), 0o755); err != nil {
+		return fail(err)
+	}
+	if err := copyAttrs(filepath.Join(tmp, "upper", "etc"), lookupLowers(diffs, "etc"), 0o755); err != nil {
 		return fail(err)
 	}
 	b, err := json.Marshal(meta)
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeFileAtomic(filepath.Join(tmp, "image"), b, 0o644); err != nil {
+	// tmp is not published yet: a plain write, renamed with it.
+	if err := os.WriteFile(filepath.Join(tmp, "image"), b, 0o644); err != nil {
 		return fail(err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fail(err)
 	}
 	done = true
-	if err := syncDir(s.path("containers")); err != nil {
-		return fail(err)
-	}
 	return s.rootfs(id, meta), nil
 }
 
@@ -133,10 +141,12 @@ func (s *Store) rootfs(id string, meta containerImage) *Rootfs {
 	dir := s.path("containers", id)
 	r := &Rootfs{
 		StoreDir: s.dir,
-		Lower:    []string{filepath.Join(dir, "init")},
 		Upper:    filepath.Join(dir, "upper"),
 		Work:     filepath.Join(dir, "work"),
 		Merged:   filepath.Join(dir, "merged"),
+	}
+	if n := len(meta.Layers); n > 0 {
+		r.Lower = append(r.Lower, s.initLayerDir(meta.Layers[n-1]))
 	}
 	for _, c := range slices.Backward(meta.Layers) {
 		r.Lower = append(r.Lower, s.linkPath(c))

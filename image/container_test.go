@@ -27,7 +27,7 @@ func TestContainerRootfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := s.path("containers", "box")
-	wantLower := []string{filepath.Join(dir, "init"), s.linkPath(rec.Layers[1].ChainID), s.linkPath(rec.Layers[0].ChainID)}
+	wantLower := []string{s.initLayerDir(rec.Layers[1].ChainID), s.linkPath(rec.Layers[1].ChainID), s.linkPath(rec.Layers[0].ChainID)}
 	if !slices.Equal(rfs.Lower, wantLower) || rfs.Upper != filepath.Join(dir, "upper") || rfs.Work != filepath.Join(dir, "work") || rfs.Merged != filepath.Join(dir, "merged") {
 		t.Fatalf("Rootfs = %+v", rfs)
 	}
@@ -40,9 +40,13 @@ func TestContainerRootfs(t *testing.T) {
 		}
 	}
 
-	// Init layer: mount points with the image's attributes where it has
-	// the directory, empty files where it has none.
-	init := filepath.Join(dir, "init")
+	// Init layer (shared by the image's containers): mount points with the
+	// image's attributes where it has the directory, empty files where it
+	// has none; the container's upper dir has an /etc like the image's.
+	init := s.initLayerDir(rec.Layers[1].ChainID)
+	if fi, err := os.Lstat(filepath.Join(dir, "upper", "etc")); err != nil || fi.Mode() != fs.ModeDir|0o750 {
+		t.Errorf("upper/etc: %v, %v", fi, err)
+	}
 	modes := map[string]fs.FileMode{
 		"dev":             fs.ModeDir | 0o710,
 		"dev/pts":         fs.ModeDir | 0o755,
@@ -64,7 +68,7 @@ func TestContainerRootfs(t *testing.T) {
 	}
 
 	data, chdir, err := rfs.MountData()
-	if err != nil || chdir != s.Dir() || !strings.HasPrefix(data, "lowerdir=containers/box/init:l/") || strings.Contains(data, s.Dir()) {
+	if err != nil || chdir != s.Dir() || !strings.HasPrefix(data, "lowerdir=layers/"+digestHex(rec.Layers[1].ChainID)+"/init:l/") || strings.Contains(data, s.Dir()) {
 		t.Fatalf("MountData = %q, %q, %v", data, chdir, err)
 	}
 	mountOverlay(t, data, chdir, rfs.Merged)

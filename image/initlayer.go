@@ -33,6 +33,35 @@ var initEntries = []initEntry{
 	{"etc/resolv.conf", false, 0o644},
 }
 
+// initLayerDir is the init layer of the images whose top layer is top:
+// it depends only on the layers below it, so their containers share it
+// (read-only, the overlay's top lower dir), built by the first of them.
+func (s *Store) initLayerDir(top string) string {
+	return filepath.Join(s.layerDir(top), "init")
+}
+
+// ensureInitLayer builds the init layer of top once; lowers are the diff
+// dirs of the stack, top first. The caller holds the store lock.
+func (s *Store) ensureInitLayer(top string, lowers []string) (string, error) {
+	dir := s.initLayerDir(top)
+	if _, err := os.Lstat(dir); err == nil {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp(s.path("tmp"), "init-"+digestHex(top)+".")
+	if err != nil {
+		return "", fmt.Errorf("init layer: %w", err)
+	}
+	if err := makeInitLayer(tmp, lowers); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("init layer: %w", err)
+	}
+	return dir, nil
+}
+
 // makeInitLayer fills dir, the container's init layer, lowers being the
 // image's diff dirs top first. A directory the image has is created with
 // the image's mode, owner and times, because overlay shows a merged
@@ -74,7 +103,8 @@ func makeInitLayer(dir string, lowers []string) error {
 }
 
 // copyAttrs gives the directory p the mode, owner and times of fi, or
-// mode and root ownership when fi is nil.
+// mode and root ownership when fi is nil. It changes only what differs:
+// each change is a metadata write, and containers are made on the hot path.
 func copyAttrs(p string, fi fs.FileInfo, mode fs.FileMode) error {
 	uid, gid := 0, 0
 	if fi != nil {
@@ -83,14 +113,24 @@ func copyAttrs(p string, fi fs.FileInfo, mode fs.FileMode) error {
 			uid, gid = int(st.Uid), int(st.Gid)
 		}
 	}
-	if err := os.Lchown(p, uid, gid); err != nil {
+	cur, err := os.Lstat(p)
+	if err != nil {
 		return fmt.Errorf("init layer: %w", err)
+	}
+	st, _ := cur.Sys().(*syscall.Stat_t)
+	if st == nil || int(st.Uid) != uid || int(st.Gid) != gid {
+		if err := os.Lchown(p, uid, gid); err != nil {
+			return fmt.Errorf("init layer: %w", err)
+		}
+		cur = nil // chown clears setuid and setgid: chmod again
 	}
 	// os.Chmod maps the fs.Mode bits to the kernel's setuid, setgid, sticky.
-	if err := os.Chmod(p, mode); err != nil {
-		return fmt.Errorf("init layer: %w", err)
+	if cur == nil || cur.Mode()&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid|fs.ModeSetuid) != mode {
+		if err := os.Chmod(p, mode); err != nil {
+			return fmt.Errorf("init layer: %w", err)
+		}
 	}
-	if fi != nil {
+	if fi != nil && !fi.ModTime().Equal(cur.ModTime()) {
 		if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
 			return fmt.Errorf("init layer: %w", err)
 		}

@@ -96,6 +96,13 @@ func (s *Store) saveRecord(r *Record, name string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Pulled again under a name it has: nothing to write (a warm create
+	// would otherwise pay for two fsyncs).
+	for _, other := range all {
+		if other.ManifestDigest == r.ManifestDigest && (name == "" || slices.Contains(other.Names, name)) && sameLayers(other, r) {
+			return other, nil
+		}
+	}
 	for _, other := range all {
 		if other.ManifestDigest == r.ManifestDigest {
 			r.Names = other.Names
@@ -115,4 +122,8 @@ func (s *Store) saveRecord(r *Record, name string) (*Record, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+func sameLayers(a, b *Record) bool {
+	return slices.EqualFunc(a.Layers, b.Layers, func(x, y RecordLayer) bool { return x.ChainID == y.ChainID })
 }

@@ -28,6 +28,10 @@ func (s *Store) Volume(id, p string) (string, error) {
 	if _, err := os.Stat(s.path("containers", id, "image")); err != nil {
 		return "", fmt.Errorf("volume %s of container %s: the container has no root filesystem in the store: %w", p, id, err)
 	}
+	// volumes/ is made with the first volume: most images have none.
+	if err := os.Mkdir(s.path("containers", id, "volumes"), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("volume %s of container %s: %w", p, id, err)
+	}
 	dir := s.path("containers", id, "volumes", volumeName(p))
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("volume %s of container %s: %w", p, id, err)

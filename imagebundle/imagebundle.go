@@ -125,7 +125,7 @@ func Prepare(o *Options) (*bundle.Bundle, error) {
 }
 
 func mountRoot(o *Options, st *image.Store, fsys *image.Rootfs, rec *image.Record, s *specs.Spec) (*bundle.Bundle, error) {
-	if err := writeInitFiles(filepath.Join(filepath.Dir(fsys.Upper), "init"), s.Hostname); err != nil {
+	if err := writeInitFiles(fsys.Upper, s.Hostname); err != nil {
 		return nil, err
 	}
 	vols := map[string]string{}
@@ -170,9 +170,9 @@ const (
 	AnnotationImage = "org.opencontainers.image.manifest.digest"
 )
 
-// writeInitFiles fills the init layer's /etc files the way Docker's
-// bind mounts do: the hostname, a hosts file naming it, and the host's
-// resolv.conf.
+// writeInitFiles writes the container's /etc files into its upper dir
+// (dir/etc exists), as Docker's bind mounts provide them: the hostname, a
+// hosts file naming it, and the host's resolv.conf.
 func writeInitFiles(dir, hostname string) error {
 	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	if hostname != "" {
