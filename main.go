@@ -18,6 +18,7 @@ import (
 	"xrt/cgroups"
 	"xrt/container"
 	"xrt/containerinit"
+	_ "xrt/faststart" // the C fast path of `xrt start`
 	"xrt/image"
 	"xrt/logs"
 	_ "xrt/nsenter" // the C constructor that enters namespaces for `xrt init`
