@@ -1,10 +1,13 @@
-// The fast path of `xrt start`, in C before the Go runtime starts: start is
-// on every container's critical path, and a Go process costs a few
-// milliseconds just to exist. It handles only the plain case: a created
-// container, no poststart hooks, no NOTIFY_SOCKET, known flags. Anything
-// else, and every failure, returns to let the Go implementation (start.go)
-// do the whole command, with its checks and messages.
+// The fast paths of `xrt start` and `xrt delete --force`, in C before the Go
+// runtime starts: both are on every container's critical path, and a Go
+// process costs a few milliseconds just to exist. Each handles only its
+// plain case: start of a created container with no poststart hooks and no
+// NOTIFY_SOCKET; delete --force of a container that is already gone, with
+// nothing of it left in the image store (engines delete twice). Anything
+// else, and every failure, returns to let the Go implementation (start.go,
+// delete.go) do the whole command, with its checks and messages.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,11 +18,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-// parse finds --root and the id of `xrt [global flags] start ID`. Flags
-// that change nothing here are skipped; any other shape returns -1.
-static int parse(int argc, char **argv, const char **root, const char **id)
+// parse finds --root, --store and the command of `xrt [global flags]
+// start ID` or `xrt [global flags] delete --force ID`. Flags that change
+// nothing here are skipped; any other shape returns NULL.
+static const char *parse(int argc, char **argv, const char **root, const char **store, const char **id)
 {
 	*root = "/run/xrt";
+	*store = getenv("XRT_STORE");
+	if (!*store || !**store)
+		*store = "/var/lib/xrt";
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -27,30 +34,65 @@ static int parse(int argc, char **argv, const char **root, const char **id)
 			a++; // -root and --root alike
 		const char *eq = strchr(a, '=');
 		size_t n = eq ? (size_t)(eq - a) : strlen(a);
-		if (n == 5 && strncmp(a, "-root", 5) == 0) {
-			if (eq)
-				*root = eq + 1;
-			else if (++i < argc)
-				*root = argv[i];
-			else
-				return -1;
-		} else if ((n == 4 && strncmp(a, "-log", 4) == 0) || (n == 11 && strncmp(a, "-log-format", 11) == 0) ||
-			   (n == 6 && strncmp(a, "-store", 6) == 0)) {
-			if (!eq && ++i >= argc)
-				return -1;
-		} else if (n == 15 && strncmp(a, "-systemd-cgroup", 15) == 0 && (!eq || strcmp(eq, "=false") == 0)) {
-			if (!eq)
-				return -1; // runc's engines never set it; Go says it is unsupported
-		} else {
-			return -1; // --debug, --rootless, --help, --version, ...
-		}
+		const char **val = NULL;
+		if (n == 5 && strncmp(a, "-root", 5) == 0)
+			val = root;
+		else if (n == 6 && strncmp(a, "-store", 6) == 0)
+			val = store;
+		else if ((n == 4 && strncmp(a, "-log", 4) == 0) || (n == 11 && strncmp(a, "-log-format", 11) == 0))
+			val = NULL;
+		else if (n == 15 && strncmp(a, "-systemd-cgroup", 15) == 0 && eq && strcmp(eq, "=false") == 0)
+			continue;
+		else
+			return NULL; // --debug, --rootless, --help, --version, ...
+		const char *v = eq ? eq + 1 : (++i < argc ? argv[i] : NULL);
+		if (!v)
+			return NULL;
+		if (val)
+			*val = v;
 	}
-	if (argc - i != 2 || strcmp(argv[i], "start") != 0)
-		return -1;
-	*id = argv[i + 1];
+	const char *cmd = NULL;
+	if (argc - i == 2 && strcmp(argv[i], "start") == 0)
+		cmd = "start";
+	else if (argc - i == 3 && strcmp(argv[i], "delete") == 0 &&
+		 (strcmp(argv[i + 1], "--force") == 0 || strcmp(argv[i + 1], "-f") == 0))
+		cmd = "delete";
+	else
+		return NULL;
+	*id = argv[argc - 1];
 	if (!**id || strchr(*id, '/') || strcmp(*id, ".") == 0 || strcmp(*id, "..") == 0 || (*id)[0] == '-')
-		return -1;
-	return 0;
+		return NULL;
+	return cmd;
+}
+
+// store_has reports whether the image store may hold something of
+// container id: its root, or the leftovers of a create or remove killed
+// half-way (see image.HasContainer).
+static int store_has(const char *store, const char *id)
+{
+	char p[4096];
+	if (snprintf(p, sizeof(p), "%s/containers/%s", store, id) >= (int)sizeof(p))
+		return 1;
+	if (access(p, F_OK) == 0 || errno != ENOENT)
+		return 1;
+	snprintf(p, sizeof(p), "%s/tmp", store);
+	DIR *d = opendir(p);
+	if (!d)
+		return errno != ENOENT;
+	size_t n = strlen(id);
+	int found = 0;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		const char *name = e->d_name;
+		if (strncmp(name, "container-", 10) == 0)
+			name += 10;
+		else if (strncmp(name, "removed-", 8) == 0)
+			name += 8;
+		else
+			continue;
+		found = strncmp(name, id, n) == 0 && name[n] == '.';
+	}
+	closedir(d);
+	return found;
 }
 
 // has_poststart reports whether config.json may have poststart hooks (a
@@ -109,11 +151,19 @@ static int release(int dirfd)
 __attribute__((constructor)) static void xrt_faststart(int argc, char **argv, char **envp)
 {
 	(void)envp;
-	const char *root, *id;
-	if (argc < 3 || getenv("_XRT_SYNC_FD") || getenv("NOTIFY_SOCKET") || parse(argc, argv, &root, &id) < 0)
+	const char *root, *store, *id, *cmd;
+	if (argc < 3 || getenv("_XRT_SYNC_FD") || !(cmd = parse(argc, argv, &root, &store, &id)))
 		return;
 	char dir[4096];
 	if (snprintf(dir, sizeof(dir), "%s/%s", root, id) >= (int)sizeof(dir))
+		return;
+	if (strcmp(cmd, "delete") == 0) {
+		// Gone, and nothing left in the store: the second delete --force.
+		if (access(dir, F_OK) < 0 && errno == ENOENT && !store_has(store, id))
+			_exit(0);
+		return;
+	}
+	if (getenv("NOTIFY_SOCKET"))
 		return;
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
