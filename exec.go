@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -66,8 +65,9 @@ func execAction(c *cli.Context) error {
 		return err
 	}
 	sigs := make(chan os.Signal, 64)
+	allCaught := func() {}
 	if !c.Bool("detach") {
-		signal.Notify(sigs)
+		allCaught = catchSignals(sigs)
 	}
 	pid, master, err := ctr.Exec(&container.ExecOpts{
 		Spec:          spec,
@@ -85,6 +85,7 @@ func execAction(c *cli.Context) error {
 	if master != nil {
 		defer attachTerminal(master)()
 	}
+	allCaught()
 	return exitCode(container.WaitForwarding(pid, sigs))
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/signal"
 
 	"github.com/urfave/cli/v2"
 	"xrt/container"
@@ -20,8 +19,9 @@ var runCommand = &cli.Command{
 	Action: func(c *cli.Context) error {
 		// Catch signals before the container exists, to forward them all.
 		sigs := make(chan os.Signal, 64)
+		allCaught := func() {}
 		if !c.Bool("detach") {
-			signal.Notify(sigs)
+			allCaught = catchSignals(sigs)
 		}
 		ctr, err := createFromFlags(c)
 		if err != nil {
@@ -55,6 +55,7 @@ var runCommand = &cli.Command{
 		// No signal.Stop: it waits for the runtime's signal goroutine to go
 		// idle (3 to 5 ms here), and xrt exits right after the delete; a
 		// signal meanwhile is caught and dropped, so the delete completes.
+		allCaught()
 		status := container.WaitForwarding(ctr.Pid, sigs)
 		if !c.Bool("keep") {
 			if err := deleteAfterRun(c.String("root"), ctr.ID); err != nil {
