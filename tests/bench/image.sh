@@ -58,6 +58,8 @@ median() { sort -n | awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
 
 cold_x= cold_t=
+# Every sample starts with the disk quiet (sync) and a cold page cache:
+# what the previous one wrote or removed is not charged to the next.
 for ((i = 0; i < N; i++)); do
 	rm -rf --one-file-system "$STORE" "$work/tar"
 	drop
@@ -72,6 +74,7 @@ for ((i = 0; i < N; i++)); do
 		tar -xzf "$work/img/blobs/sha256/${d#sha256:}" -C "$work/tar"
 	done
 	cold_t+="$(us "$t0") "
+	rm -rf --one-file-system "$work/tar"
 done
 rm -rf --one-file-system "$work/tar"
 
@@ -80,10 +83,12 @@ rm -rf --one-file-system "$work/tar"
 sync
 warm_i= warm_p=
 for ((i = 0; i < 4 * N; i++)); do
+	sync
 	t0=$EPOCHREALTIME
 	"$XRT" --root "$ROOT" --store "$STORE" create --image "$work/img" "w$i" </dev/null >/dev/null
 	warm_i+="$(us "$t0") "
 	"$XRT" --root "$ROOT" --store "$STORE" delete -f "w$i"
+	sync
 	t0=$EPOCHREALTIME
 	"$XRT" --root "$ROOT" create -b "$work/bundle" "p$i" </dev/null >/dev/null
 	warm_p+="$(us "$t0") "
