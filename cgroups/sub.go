@@ -76,7 +76,7 @@ func parseSubSpecs(specs []string) (all string, byCtrl map[string]string, err er
 		}
 		clean := path.Clean("/" + p)
 		if p == "" || strings.Contains(p, "..") || clean == "/" {
-			return "", nil, fmt.Errorf("exec --cgroup %q: want [CONTROLLER[,CONTROLLER]:]PATH, PATH a sub-cgroup of the container's, without ..", s)
+			return "", nil, fmt.Errorf("exec --cgroup %q: want [CONTROLLER[,CONTROLLER]:]PATH, a sub-cgroup of the container's without \"..\"", s)
 		}
 		if !hasCtrls {
 			if all != "" {

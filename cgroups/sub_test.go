@@ -21,7 +21,7 @@ func TestParseSubSpecs(t *testing.T) {
 		{[]string{"memory,pids:m", "cpu:c"}, "", map[string]string{"memory": "/m", "pids": "/m", "cpu": "/c"}, ""},
 		{[]string{"x", "memory:m"}, "/x", map[string]string{"memory": "/m"}, ""},
 		{[]string{"x", "y"}, "", nil, "already given"},
-		{[]string{"../up"}, "", nil, "without .."},
+		{[]string{"../up"}, "", nil, `without ".."`},
 		{[]string{"/"}, "", nil, "want [CONTROLLER"},
 		{[]string{""}, "", nil, "want [CONTROLLER"},
 		{[]string{"memory,:m"}, "", nil, "empty controller"},

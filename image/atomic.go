@@ -17,17 +17,6 @@ const tmpFilePrefix = ".tmp-"
 // writeFileAtomic replaces p with data so that readers, and a crash at
 // any point, see either the old file or the whole new one.
 func writeFileAtomic(p string, data []byte, perm os.FileMode) error {
-	return writeFile(p, data, perm, true)
-}
-
-// writeFileReplace is writeFileAtomic for files that need not survive a
-// power loss (a container's, which does not survive a reboot either):
-// readers see the old or the new file, never half of one.
-func writeFileReplace(p string, data []byte, perm os.FileMode) error {
-	return writeFile(p, data, perm, false)
-}
-
-func writeFile(p string, data []byte, perm os.FileMode, durable bool) error {
 	dir := filepath.Dir(p)
 	f, err := os.CreateTemp(dir, tmpFilePrefix+filepath.Base(p)+".")
 	if err != nil {
@@ -38,7 +27,7 @@ func writeFile(p string, data []byte, perm os.FileMode, durable bool) error {
 	if err == nil {
 		err = f.Chmod(perm)
 	}
-	if err == nil && durable {
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -50,9 +39,6 @@ func writeFile(p string, data []byte, perm os.FileMode, durable bool) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", p, err)
-	}
-	if !durable {
-		return nil
 	}
 	return syncDir(dir)
 }

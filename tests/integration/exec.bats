@@ -408,5 +408,5 @@ own_cgroup_dirs() {
 	[[ "$output" == *"sub-cgroup must exist"* ]]
 	run xrt exec --cgroup ../escape "$CID" true
 	[ "$status" -eq 255 ]
-	[[ "$output" == *"without .."* ]]
+	[[ "$output" == *"a sub-cgroup of the container"*"without"* ]]
 }
