@@ -92,16 +92,14 @@ func (s *Store) records() ([]*Record, error) {
 // name from any other image: a name points at one image, like a tag. The
 // caller holds the store lock.
 func (s *Store) saveRecord(r *Record, name string) (*Record, error) {
+	// Pulled again under a name it has: nothing to write (a warm create
+	// would otherwise read every record and pay for two fsyncs).
+	if cur, err := s.readRecord(r.ManifestDigest); err == nil && (name == "" || slices.Contains(cur.Names, name)) && sameLayers(cur, r) {
+		return cur, nil
+	}
 	all, err := s.records()
 	if err != nil {
 		return nil, err
-	}
-	// Pulled again under a name it has: nothing to write (a warm create
-	// would otherwise pay for two fsyncs).
-	for _, other := range all {
-		if other.ManifestDigest == r.ManifestDigest && (name == "" || slices.Contains(other.Names, name)) && sameLayers(other, r) {
-			return other, nil
-		}
 	}
 	for _, other := range all {
 		if other.ManifestDigest == r.ManifestDigest {

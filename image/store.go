@@ -34,6 +34,10 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open image store %s: %w", dir, err)
 	}
 	s := &Store{dir: abs}
+	// A store with its version file is made: the common case, no writes.
+	if b, err := os.ReadFile(s.path("version")); err == nil {
+		return s, s.checkVersionText(b)
+	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("open image store: %w", err)
 	}
@@ -60,6 +64,10 @@ func (s *Store) checkVersion() error {
 	if err != nil {
 		return fmt.Errorf("open image store: %w", err)
 	}
+	return s.checkVersionText(b)
+}
+
+func (s *Store) checkVersionText(b []byte) error {
 	if v := string(bytes.TrimSpace(b)); v != storeVersion {
 		return fmt.Errorf("open image store %s: format version %q, this xrt reads %q: use a matching xrt or another store directory", s.dir, v, storeVersion)
 	}
