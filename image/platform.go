@@ -61,42 +61,35 @@ func amd64Level() int {
 // cpuFlags returns the "flags" of the first CPU in /proc/cpuinfo.
 func cpuFlags() map[string]bool {
 	flags := map[string]bool{}
+	for _, fl := range strings.Fields(cpuinfo("flags")) {
+		flags[fl] = true
+	}
+	return flags
+}
+
+// cpuinfo returns the first value of key in /proc/cpuinfo ("" if none).
+func cpuinfo(key string) string {
 	f, err := os.Open("/proc/cpuinfo")
 	if err != nil {
-		return flags
+		return ""
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "flags" {
-			for _, fl := range strings.Fields(v) {
-				flags[fl] = true
-			}
-			break
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
 		}
 	}
-	return flags
+	return ""
 }
 
 // armLevel reads the ARM architecture version from /proc/cpuinfo
 // ("CPU architecture: 7"); 7 when it cannot tell.
 func armLevel() int {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return 7
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "CPU architecture" {
-			v = strings.TrimSpace(v)
-			if len(v) > 0 && v[0] >= '5' && v[0] <= '8' {
-				return int(v[0] - '0')
-			}
-		}
+	if v := cpuinfo("CPU architecture"); len(v) > 0 && v[0] >= '5' && v[0] <= '8' {
+		return int(v[0] - '0')
 	}
 	return 7
 }

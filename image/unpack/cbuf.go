@@ -67,3 +67,19 @@ func outChunk(p []byte) (unsafe.Pointer, int) {
 	n := min(len(p), maxOutChunk)
 	return unsafe.Pointer(&p[0]), n
 }
+
+// stickyRead is the Read of the C-backed decoders: once read fails, every
+// later call returns that error; an empty p reads nothing.
+func stickyRead(sticky *error, p []byte, read func([]byte) (int, error)) (int, error) {
+	if *sticky != nil {
+		return 0, *sticky
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, err := read(p)
+	if err != nil {
+		*sticky = err
+	}
+	return n, err
+}

@@ -100,17 +100,8 @@ func NewZstdReader(r io.Reader) (io.ReadCloser, error) {
 }
 
 func (z *zstdReader) Read(p []byte) (int, error) {
-	if z.err != nil {
-		return 0, z.err
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, err := z.read(p)
+	n, err := stickyRead(&z.err, p, z.read)
 	runtime.KeepAlive(z) // the C state must outlive the calls above
-	if err != nil {
-		z.err = err
-	}
 	return n, err
 }
 
