@@ -59,7 +59,9 @@ escape_check='cd ../../../../../../../../..; if [ -e /.xrt-cve-marker ] && [ -e 
 		set +e
 		while :; do
 			rm -rf "$r/sub.new"
-			mkdir -p "$r/sub.new/mnt"
+			# Not mkdir -p: it chdirs into what it makes, and a racer
+			# caught with its cwd in the rootfs reads as a leftover.
+			mkdir "$r/sub.new" && mkdir "$r/sub.new/mnt"
 			mv -T "$r/sub.new" "$r/sub" 2>/dev/null
 			ln -sfn / "$r/sub.tmp"
 			mv -T "$r/sub.tmp" "$r/sub" 2>/dev/null
