@@ -52,7 +52,7 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
-	b, err := loadBundle(c, ref, id, args)
+	b, makeRoot, err := loadBundle(c, ref, id, args)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +62,7 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		Root:         c.String("root"),
 		ID:           id,
 		Bundle:       b,
+		MakeRoot:     makeRoot,
 		PidFile:      c.String("pid-file"),
 		NoPivot:      c.Bool("no-pivot"),
 		NoNewKeyring: c.Bool("no-new-keyring"),
@@ -78,17 +79,19 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 }
 
 // loadBundle reads the bundle's config.json, or in image mode pulls the
-// image and builds the bundle from it (root mounted).
-func loadBundle(c *cli.Context, ref, id string, args []string) (*bundle.Bundle, error) {
+// image and builds the bundle from it, with the function that makes its
+// root filesystem.
+func loadBundle(c *cli.Context, ref, id string, args []string) (*bundle.Bundle, func() error, error) {
 	if ref == "" {
-		return bundle.Load(c.String("bundle"))
+		b, err := bundle.Load(c.String("bundle"))
+		return b, nil, err
 	}
 	// Checked first: the store must not touch a live container's root.
 	if err := container.ValidateID(id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if container.Exists(c.String("root"), id) {
-		return nil, container.AlreadyExists(id)
+		return nil, nil, container.AlreadyExists(id)
 	}
 	return imagebundle.Prepare(&imagebundle.Options{
 		Store:  c.String("store"),

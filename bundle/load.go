@@ -64,6 +64,19 @@ func Load(dir string) (*Bundle, error) {
 // New validates a spec made elsewhere (image mode merges one) as Load does
 // a config.json, for the bundle directory dir.
 func New(dir string, spec *specs.Spec) (*Bundle, error) {
+	return newBundle(dir, spec, "")
+}
+
+// NewUnmade is New for a root filesystem that its caller makes later, at
+// rootfs (absolute, no symlinks): image mode mounts it while init starts.
+func NewUnmade(dir string, spec *specs.Spec, rootfs string) (*Bundle, error) {
+	if !filepath.IsAbs(rootfs) {
+		return nil, fmt.Errorf("bundle %s: rootfs %s is not absolute", dir, rootfs)
+	}
+	return newBundle(dir, spec, rootfs)
+}
+
+func newBundle(dir string, spec *specs.Spec, rootfs string) (*Bundle, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", dir, err)
@@ -71,9 +84,10 @@ func New(dir string, spec *specs.Spec) (*Bundle, error) {
 	if err := Validate(spec); err != nil {
 		return nil, fmt.Errorf("bundle %s: invalid config.json: %w", abs, err)
 	}
-	rootfs, err := resolveRootfs(abs, spec.Root.Path)
-	if err != nil {
-		return nil, err
+	if rootfs == "" {
+		if rootfs, err = resolveRootfs(abs, spec.Root.Path); err != nil {
+			return nil, err
+		}
 	}
 	normalize(spec, abs)
 	return &Bundle{Path: abs, Spec: spec, Rootfs: rootfs}, nil

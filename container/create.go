@@ -20,9 +20,13 @@ import (
 
 // CreateOpts are the inputs of `xrt create`.
 type CreateOpts struct {
-	Root         string
-	ID           string
-	Bundle       *bundle.Bundle
+	Root   string
+	ID     string
+	Bundle *bundle.Bundle
+	// MakeRoot, when set, makes the root filesystem at Bundle.Rootfs (image
+	// mode's overlay). It runs in init's mount namespace while init starts
+	// where it can, else before init (see spawnOpts.makeRoot).
+	MakeRoot     func() error
 	PidFile      string
 	NoPivot      bool
 	NoNewKeyring bool
@@ -80,7 +84,10 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			return nil, err
 		}
 	}
-	if err := c.writeJSON(configFile, spec); err != nil {
+	// Before init exists, what DeletePartial needs to clean up after a
+	// create cut short; the whole spec once init is ready, so that its
+	// encoding (cold, a millisecond in image mode) never holds init up.
+	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
 		return nil, err
 	}
 	cg, err := c.makeCgroup(spec)
@@ -138,6 +145,8 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		seccomp:    seccompConn,
 		idmapped:   idmapped,
 		state:      c.ociState(Creating),
+		makeRoot:   o.MakeRoot,
+		rootLate:   rootInInitNS(spec),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
 			//lint:ignore SA1019 prestart is deprecated, still honoured
@@ -158,6 +167,9 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			return nil, err
 		}
 	}
+	if err := c.writeJSON(configFile, spec); err != nil {
+		return nil, err
+	}
 	if err := c.save(); err != nil {
 		return nil, err
 	}
@@ -167,6 +179,50 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		}
 	}
 	return c, nil
+}
+
+// cleanupConfig is the part of spec that DeletePartial reads, in the
+// shape of config.json.
+func cleanupConfig(s *specs.Spec) any {
+	type linux struct {
+		CgroupsPath string `json:"cgroupsPath,omitempty"`
+	}
+	v := struct {
+		Version     string            `json:"ociVersion"`
+		Annotations map[string]string `json:"annotations,omitempty"`
+		Linux       *linux            `json:"linux,omitempty"`
+	}{Version: s.Version, Annotations: s.Annotations}
+	if s.Linux != nil {
+		v.Linux = &linux{CgroupsPath: s.Linux.CgroupsPath}
+	}
+	return v
+}
+
+// rootInInitNS reports whether a root filesystem mounted in the mount
+// namespace init is born in, once init has started, is the one init
+// uses: it is when init makes a mount namespace and no user namespace
+// (nsenter then keeps the namespace it was born in), and no prestart or
+// createRuntime hook looks at the root from the host while init starts.
+func rootInInitNS(s *specs.Spec) bool {
+	if s.Linux == nil {
+		return false
+	}
+	if h := s.Hooks; h != nil {
+		//lint:ignore SA1019 prestart is deprecated, still honoured
+		if len(h.Prestart)+len(h.CreateRuntime) > 0 {
+			return false
+		}
+	}
+	newMount := false
+	for _, ns := range s.Linux.Namespaces {
+		switch ns.Type {
+		case specs.UserNamespace:
+			return false
+		case specs.MountNamespace:
+			newMount = ns.Path == ""
+		}
+	}
+	return newMount
 }
 
 // ociState is the runtime-spec state given to hooks.

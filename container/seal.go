@@ -47,9 +47,11 @@ func (s *sealer) close() { s.hostns.Close() }
 
 // start runs cmd.Start on the sealed thread, with cmd.Path the binary's
 // own path (through /proc/self/exe, a magic link, execve would reach the
-// binary through our writable mount instead).
-func (s *sealer) start(cmd *exec.Cmd) error {
+// binary through our writable mount instead). Then, when after is not
+// nil, the thread runs it in the sealed namespace and reports on done.
+func (s *sealer) start(cmd *exec.Cmd, after func() error) (done <-chan error, err error) {
 	errc := make(chan error, 1)
+	afterc := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread, in its own mount namespace, ends
 		// with this goroutine instead of going back to the scheduler.
@@ -59,9 +61,20 @@ func (s *sealer) start(cmd *exec.Cmd) error {
 			return
 		}
 		cmd.Path = s.self
-		errc <- cmd.Start()
+		if err := cmd.Start(); err != nil || after == nil {
+			errc <- err
+			return
+		}
+		errc <- nil
+		afterc <- after()
 	}()
-	return <-errc
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	if after == nil {
+		return nil, nil
+	}
+	return afterc, nil
 }
 
 func (s *sealer) enter() error {

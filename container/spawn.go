@@ -32,6 +32,13 @@ type spawnOpts struct {
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
+	// makeRoot makes the root filesystem (image mode). When rootLate (the
+	// namespace init is born in stays its own) and init is sealed, it runs
+	// on the sealed thread once init has started, in that namespace, so
+	// init's start-up hides it; init gets its config only after. Otherwise
+	// it runs first, in our mount namespace.
+	makeRoot func() error
+	rootLate bool
 }
 
 // initProc is a started init: its pid in our pid namespace and start time.
@@ -112,6 +119,19 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		cfgW.Close()
 		return nil, err
 	}
+	late := o.makeRoot
+	if late != nil && (seal == nil || !o.rootLate) {
+		late = nil
+		if err := o.makeRoot(); err != nil {
+			child.Close()
+			cfgR.Close()
+			cfgW.Close()
+			if seal != nil {
+				seal.close()
+			}
+			return nil, err
+		}
+	}
 	if seal != nil {
 		defer seal.close()
 		env = append(env, nsenter.EnvHostMntNS+"="+fd(seal.hostns))
@@ -128,8 +148,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if join.dir != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(join.dir.Fd())}
 	}
+	var rootMade <-chan error
 	if seal != nil {
-		err = seal.start(cmd)
+		rootMade, err = seal.start(cmd, late)
 	} else {
 		err = cmd.Start()
 	}
@@ -139,9 +160,19 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		cfgW.Close()
 		return nil, fmt.Errorf("start init: %w", err)
 	}
+	// init reads its config once the root is made: an error closes the
+	// pipe unwritten, init stops, and the error is the one reported.
+	configDone := make(chan error, 1)
 	go func() {
-		json.NewEncoder(cfgW).Encode(o.cfg)
+		var err error
+		if rootMade != nil {
+			err = <-rootMade
+		}
+		if err == nil {
+			json.NewEncoder(cfgW).Encode(o.cfg)
+		}
 		cfgW.Close()
+		configDone <- err
 	}()
 
 	p = &initProc{}
@@ -152,6 +183,11 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 				killAndReap(p.pid)
 			}
 			cmd.Wait()
+			// The root may still be being made: done before the caller
+			// cleans up.
+			if rerr := <-configDone; rerr != nil {
+				err = rerr
+			}
 		}
 	}()
 	if err := parent.Send(handshake.Msg{Type: handshake.Go}); err != nil {

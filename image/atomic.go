@@ -17,6 +17,14 @@ const tmpFilePrefix = ".tmp-"
 // writeFileAtomic replaces p with data so that readers, and a crash at
 // any point, see either the old file or the whole new one.
 func writeFileAtomic(p string, data []byte, perm os.FileMode) error {
+	return replaceFile(p, data, perm, true)
+}
+
+// replaceFile replaces p with data through a renamed temporary file, so
+// that readers see the old file or the whole new one. durable also syncs
+// the file and the directory, for a crash of the machine; without it a
+// power loss may lose the new file (fine for a cache).
+func replaceFile(p string, data []byte, perm os.FileMode, durable bool) error {
 	dir := filepath.Dir(p)
 	f, err := os.CreateTemp(dir, tmpFilePrefix+filepath.Base(p)+".")
 	if err != nil {
@@ -27,7 +35,7 @@ func writeFileAtomic(p string, data []byte, perm os.FileMode) error {
 	if err == nil {
 		err = f.Chmod(perm)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -39,6 +47,9 @@ func writeFileAtomic(p string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(dir)
 }

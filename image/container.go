@@ -37,9 +37,9 @@ func validateID(id string) error {
 }
 
 // CreateContainer makes the writable layer, work dir, mount point and
-// init layer of container id on top of the image rec, and records that
-// the container uses the image. It mounts nothing.
-func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
+// init layer of container id on top of the image's layers, and records
+// that the container uses the image. It mounts nothing.
+func (s *Store) CreateContainer(id string, img Stack) (*Rootfs, error) {
 	if err := validateID(id); err != nil {
 		return nil, fmt.Errorf("create container root: %w", err)
 	}
@@ -51,28 +51,31 @@ func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
 	fail := func(err error) (*Rootfs, error) {
 		return nil, fmt.Errorf("create root filesystem of container %s: %w", id, err)
 	}
-	cur, err := s.readRecord(rec.ManifestDigest)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fail(fmt.Errorf("image %s is not in the store (removed?): pull it again", rec.ManifestDigest))
+	// Under the lock, the image must still be there: its record, read
+	// without the lock, may have been removed since.
+	if err := ValidateDigest(img.ManifestDigest); err != nil {
+		return fail(err)
 	}
-	if err != nil {
+	if _, err := os.Stat(s.recordPath(img.ManifestDigest)); errors.Is(err, fs.ErrNotExist) {
+		return fail(fmt.Errorf("image %s is not in the store (removed?): pull it again", img.ManifestDigest))
+	} else if err != nil {
 		return fail(err)
 	}
 	final := s.path("containers", id)
 	if _, err := os.Lstat(final); err == nil {
 		return fail(fmt.Errorf("%s already exists: remove the container first", final))
 	}
-	meta := containerImage{ManifestDigest: cur.ManifestDigest}
+	meta := containerImage{ManifestDigest: img.ManifestDigest}
 	var diffs []string // top first
-	for _, l := range cur.Layers {
-		if _, ok := s.layerSize(l.ChainID); !ok {
-			return fail(fmt.Errorf("layer %s of image %s is missing from the store: remove the image and pull it again", l.ChainID, cur.ManifestDigest))
+	for _, chain := range img.ChainIDs {
+		if err := ValidateDigest(chain); err != nil {
+			return fail(fmt.Errorf("layer of image %s: %w", img.ManifestDigest, err))
 		}
-		if err := s.ensureLink(l.ChainID); err != nil {
+		if err := s.checkLayer(chain, img.ManifestDigest); err != nil {
 			return fail(err)
 		}
-		meta.Layers = append(meta.Layers, l.ChainID)
-		diffs = append([]string{filepath.Join(s.layerDir(l.ChainID), "diff")}, diffs...)
+		meta.Layers = append(meta.Layers, chain)
+		diffs = append([]string{filepath.Join(s.layerDir(chain), "diff")}, diffs...)
 	}
 
 	tmp, err := os.MkdirTemp(s.path("tmp"), "container-"+id+".")
@@ -93,22 +96,30 @@ func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
 			return fail(err)
 		}
 	}
-	// overlay shows the root with the upper dir's attributes: make them the image's.
-	if err := copyAttrs(filepath.Join(tmp, "upper"), lookupLowers(diffs, "."), 0o755); err != nil {
-		return fail(err)
-	}
+	var initDir string
 	if len(meta.Layers) > 0 {
-		if _, err := s.ensureInitLayer(meta.Layers[len(meta.Layers)-1], diffs); err != nil {
+		if initDir, err = s.ensureInitLayer(meta.Layers[len(meta.Layers)-1], diffs); err != nil {
 			return fail(err)
 		}
 	}
 	// The container's own /etc files (hostname, hosts, resolv.conf) go in
-	// its upper dir, under an /etc that looks like the image's.
+	// its upper dir. overlay shows a merged directory with the attributes
+	// of its topmost copy, here the upper dir's: give the root and /etc
+	// those of the init layer, which has the image's (root's 0755 when
+	// there are no layers).
 	if err := os.Mkdir(filepath.Join(tmp, "upper", "etc"), 0o755); err != nil {
 		return fail(err)
 	}
-	if err := copyAttrs(filepath.Join(tmp, "upper", "etc"), lookupLowers(diffs, "etc"), 0o755); err != nil {
-		return fail(err)
+	for _, d := range []string{"etc", "."} {
+		var fi fs.FileInfo
+		if initDir != "" {
+			if fi, err = os.Lstat(filepath.Join(initDir, d)); err != nil {
+				return fail(err)
+			}
+		}
+		if err := copyAttrs(filepath.Join(tmp, "upper", d), fi, 0o755); err != nil {
+			return fail(err)
+		}
 	}
 	b, err := json.Marshal(meta)
 	if err != nil {
@@ -123,6 +134,32 @@ func (s *Store) CreateContainer(id string, rec *Record) (*Rootfs, error) {
 	}
 	done = true
 	return s.rootfs(id, meta), nil
+}
+
+// checkLayer makes sure a layer of image manifest is in the store and
+// linked, relinking it when a crash lost its link.
+func (s *Store) checkLayer(chainID, manifest string) error {
+	if s.hasLayer(chainID) {
+		return nil
+	}
+	if _, ok := s.layerSize(chainID); !ok {
+		return fmt.Errorf("layer %s of image %s is missing from the store: remove the image and pull it again", chainID, manifest)
+	}
+	return s.ensureLink(chainID)
+}
+
+// MergedDir returns where container id's root filesystem is mounted, as
+// CreateContainer's Rootfs.Merged but with the store's path free of
+// symlinks, before the container is made.
+func (s *Store) MergedDir(id string) (string, error) {
+	if err := validateID(id); err != nil {
+		return "", err
+	}
+	dir, err := filepath.EvalSymlinks(s.dir)
+	if err != nil {
+		return "", fmt.Errorf("image store: %w", err)
+	}
+	return filepath.Join(dir, "containers", id, "merged"), nil
 }
 
 // Rootfs returns the root filesystem of an existing container.

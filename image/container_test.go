@@ -22,7 +22,7 @@ func TestContainerRootfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := mustPull(t, s, l.dir)
-	rfs, err := s.CreateContainer("box", rec)
+	rfs, err := s.CreateContainer("box", rec.Stack())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,18 +137,18 @@ func TestCreateContainerErrors(t *testing.T) {
 	l.add(l.image(imageOpts{}, baseTar(t)), "")
 	s := openStore(t)
 	rec := mustPull(t, s, l.dir)
-	if _, err := s.CreateContainer("c1", rec); err != nil {
+	if _, err := s.CreateContainer("c1", rec.Stack()); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.CreateContainer("c1", rec)
+	_, err := s.CreateContainer("c1", rec.Stack())
 	wantErr(t, err, "already exists")
 	for _, id := range []string{"", "..", "a/b", "a:b", "a,b"} {
-		_, err := s.CreateContainer(id, rec)
+		_, err := s.CreateContainer(id, rec.Stack())
 		wantErr(t, err, "container id")
 	}
 	gone := *rec
 	gone.ManifestDigest = digestOf([]byte("gone"))
-	_, err = s.CreateContainer("c2", &gone)
+	_, err = s.CreateContainer("c2", gone.Stack())
 	wantErr(t, err, "not in the store")
 	if got := dirNames(t, s.path("containers")); !slices.Equal(got, []string{"c1"}) {
 		t.Fatalf("containers/ = %v", got)
@@ -162,7 +162,7 @@ func TestVolume(t *testing.T) {
 	l := newLayout(t)
 	l.add(l.image(imageOpts{}, baseTar(t)), "")
 	s := openStore(t)
-	if _, err := s.CreateContainer("c", mustPull(t, s, l.dir)); err != nil {
+	if _, err := s.CreateContainer("c", mustPull(t, s, l.dir).Stack()); err != nil {
 		t.Fatal(err)
 	}
 	v1, err := s.Volume("c", "/var/lib/data/")

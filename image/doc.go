@@ -10,7 +10,7 @@
 //	defer img.Close()
 //	st, _ := image.Open("/var/lib/xrt")
 //	rec, _ := st.Pull(img, ref.String()) // layers unpacked (once) and verified
-//	fs, _ := st.CreateContainer("box", rec)
+//	fs, _ := st.CreateContainer("box", rec.Stack())
 //	data, chdir, _ := fs.MountData()     // the rootfs package mounts overlay
 //	...
 //	st.RemoveContainer("box")            // after unmounting fs.Merged
@@ -40,6 +40,8 @@
 //	                             26 base32 characters, so that many lower
 //	                             dirs fit in one page of mount options
 //	images/<manifest-hex>.json   one Record: names, config, layer chain IDs, size
+//	refs/<sha256 of a name>      what a reference resolved to, and the identity
+//	                             of the file that decided it (see LookupRef)
 //	containers/<id>/
 //	    image                    JSON: the manifest digest and layer chain IDs in use
 //	    init/                    the init layer: mount points and empty /etc files

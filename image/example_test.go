@@ -28,7 +28,7 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rootfs, err := st.CreateContainer("box", rec)
+	rootfs, err := st.CreateContainer("box", rec.Stack())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -111,6 +111,7 @@ func (s *Store) RemoveImage(ref string) error {
 	}
 	if ref != r.ManifestDigest && len(r.Names) > 1 {
 		r.Names = slices.DeleteFunc(r.Names, func(n string) bool { return n == ref })
+		s.forgetRefs(ref)
 		return s.writeRecord(r)
 	}
 	users, err := s.imageUsers()
@@ -120,6 +121,7 @@ func (s *Store) RemoveImage(ref string) error {
 	if ids := users[r.ManifestDigest]; len(ids) > 0 {
 		return fmt.Errorf("remove image %s: in use by container(s) %s: remove them first", ref, strings.Join(ids, ", "))
 	}
+	s.forgetRefs(r.Names...)
 	if err := os.Remove(s.recordPath(r.ManifestDigest)); err != nil {
 		return fmt.Errorf("remove image %s: %w", ref, err)
 	}

@@ -104,7 +104,7 @@ func (s *Store) usedLayers() (map[string]bool, error) {
 
 // pruneDangling removes l/ links to layers that are gone, locks of
 // layers that are gone (safe: with gc.lock held no Pull has one open),
-// and interrupted record writes.
+// references to images that are gone, and interrupted record writes.
 func (s *Store) pruneDangling() {
 	links, _ := os.ReadDir(s.path("l"))
 	for _, e := range links {
@@ -119,6 +119,7 @@ func (s *Store) pruneDangling() {
 			os.Remove(s.path("locks", e.Name()))
 		}
 	}
+	s.pruneRefs()
 	recs, _ := os.ReadDir(s.path("images"))
 	for _, e := range recs {
 		if isTmpFile(e.Name()) {

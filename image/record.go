@@ -25,6 +25,22 @@ type Record struct {
 	Pulled         time.Time     `json:"pulled"`
 }
 
+// Stack names the layers of an image in the store, what a container's
+// root is made of: all CreateContainer needs.
+type Stack struct {
+	ManifestDigest string
+	ChainIDs       []string // bottom first
+}
+
+// Stack returns the layers of r.
+func (r *Record) Stack() Stack {
+	st := Stack{ManifestDigest: r.ManifestDigest}
+	for _, l := range r.Layers {
+		st.ChainIDs = append(st.ChainIDs, l.ChainID)
+	}
+	return st
+}
+
 // RecordLayer is one layer of a Record.
 type RecordLayer struct {
 	ChainID   string `json:"chainID"`
@@ -36,6 +52,11 @@ type RecordLayer struct {
 
 func (s *Store) recordPath(manifestDigest string) string {
 	return s.path("images", digestHex(manifestDigest)+".json")
+}
+
+// Record reads the record of the image with that manifest digest.
+func (s *Store) Record(manifestDigest string) (*Record, error) {
+	return s.readRecord(manifestDigest)
 }
 
 // readRecord reads one record; a missing one is an error matching

@@ -44,7 +44,7 @@ func Open(dir string) (*Store, error) {
 	if err := s.checkVersion(); err != nil {
 		return nil, err
 	}
-	for _, sub := range []string{"layers", "l", "images", "containers", "tmp", "locks"} {
+	for _, sub := range []string{"layers", "l", "images", "refs", "containers", "tmp", "locks"} {
 		if err := os.Mkdir(s.path(sub), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("open image store: %w", err)
 		}

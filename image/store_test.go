@@ -298,7 +298,7 @@ func TestRemoveImageAndPrune(t *testing.T) {
 	s := openStore(t)
 	a := mustPull(t, s, l.dir+":a")
 	b := mustPull(t, s, l.dir+":b")
-	if _, err := s.CreateContainer("c", a); err != nil {
+	if _, err := s.CreateContainer("c", a.Stack()); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, s.RemoveImage(l.dir+":a"), "in use by container(s) c")

@@ -14,11 +14,9 @@ import (
 // the absolute container path p, creating it if needed. The directory is
 // empty and owned by root; the image's content at p is not copied in.
 func (s *Store) Volume(id, p string) (string, error) {
-	if err := validateID(id); err != nil {
-		return "", fmt.Errorf("volume: %w", err)
-	}
-	if !filepath.IsAbs(p) || filepath.Clean(p) == "/" {
-		return "", fmt.Errorf("volume %q of container %s: want an absolute path other than /", p, id)
+	dir, err := s.VolumeDir(id, p)
+	if err != nil {
+		return "", err
 	}
 	unlock, err := s.lockMeta()
 	if err != nil {
@@ -32,11 +30,22 @@ func (s *Store) Volume(id, p string) (string, error) {
 	if err := os.Mkdir(s.path("containers", id, "volumes"), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("volume %s of container %s: %w", p, id, err)
 	}
-	dir := s.path("containers", id, "volumes", volumeName(p))
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("volume %s of container %s: %w", p, id, err)
 	}
 	return dir, nil
+}
+
+// VolumeDir returns the directory Volume makes for container id's volume
+// at p, without making it.
+func (s *Store) VolumeDir(id, p string) (string, error) {
+	if err := validateID(id); err != nil {
+		return "", fmt.Errorf("volume: %w", err)
+	}
+	if !filepath.IsAbs(p) || filepath.Clean(p) == "/" {
+		return "", fmt.Errorf("volume %q of container %s: want an absolute path other than /", p, id)
+	}
+	return s.path("containers", id, "volumes", volumeName(p)), nil
 }
 
 // volumeName escapes a container path into one file name, reversibly so

@@ -3,7 +3,8 @@
 // store (each layer unpacked once), its config is merged into the spec
 // (the bundle's config.json, or xrt's default), and the container's root
 // is an overlay of the image layers under a per-container init layer and
-// writable upper layer, mounted at the store's merged directory.
+// writable upper layer, mounted at the store's merged directory (in the
+// container's mount namespace: see container.CreateOpts.MakeRoot).
 package imagebundle
 
 import (
@@ -34,7 +35,9 @@ type Options struct {
 	Args   []string // command-line args: replace the image's Cmd
 }
 
-// Pull resolves the image and makes sure its layers are in the store.
+// Pull makes sure the image is in the store and returns its record. An
+// image pulled before under the same reference, its source unchanged,
+// is not read again (see image.Store.LookupRef).
 func Pull(storeDir, ref string) (*image.Store, *image.Record, error) {
 	r, err := image.ParseRef(ref)
 	if err != nil {
@@ -43,16 +46,16 @@ func Pull(storeDir, ref string) (*image.Store, *image.Record, error) {
 	if abs, err := filepath.Abs(r.Path); err == nil {
 		r.Path = abs
 	}
-	img, err := image.Resolve(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer img.Close()
 	st, err := image.Open(storeDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec, err := st.Pull(img, r.String())
+	if digest, ok := st.LookupRef(r); ok {
+		if rec, err := st.Record(digest); err == nil {
+			return st, rec, nil
+		}
+	}
+	rec, err := st.PullRef(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -101,46 +104,34 @@ func baseSpec(o *Options) (*specs.Spec, merge.Explicit, error) {
 	return s, merge.Explicit{Args: has("args"), Env: has("env"), Cwd: has("cwd"), User: has("user")}, nil
 }
 
-// Prepare makes the container's bundle: spec merged, overlay root mounted.
-// On failure nothing of it is left. Cleanup undoes it later (delete).
-func Prepare(o *Options) (*bundle.Bundle, error) {
+// Prepare pulls the image and returns the container's bundle, its spec
+// merged, with makeRoot, which makes the overlay root filesystem at the
+// bundle's rootfs (container.Create runs it, while init starts when it
+// can). Prepare itself leaves nothing behind; Cleanup undoes makeRoot.
+func Prepare(o *Options) (b *bundle.Bundle, makeRoot func() error, err error) {
 	st, rec, err := Pull(o.Store, o.Ref)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := Spec(o, st, rec)
 	if err != nil {
-		return nil, err
-	}
-	fsys, err := st.CreateContainer(o.ID, rec)
-	if err != nil {
-		return nil, err
-	}
-	b, err := mountRoot(o, st, fsys, rec, s)
-	if err != nil {
-		Cleanup(o.Store, o.ID)
-		return nil, err
-	}
-	return b, nil
-}
-
-func mountRoot(o *Options, st *image.Store, fsys *image.Rootfs, rec *image.Record, s *specs.Spec) (*bundle.Bundle, error) {
-	if err := writeInitFiles(fsys.Upper, s.Hostname); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	vols := map[string]string{}
 	for _, p := range merge.Volumes(&rec.Config.Config) {
-		dir, err := st.Volume(o.ID, p)
-		if err != nil {
-			return nil, err
+		if vols[p], err = st.VolumeDir(o.ID, p); err != nil {
+			return nil, nil, err
 		}
-		vols[p] = dir
 	}
 	s.Mounts = append(s.Mounts, merge.VolumeMounts(s, vols)...)
+	merged, err := st.MergedDir(o.ID)
+	if err != nil {
+		return nil, nil, err
+	}
 	if s.Root == nil {
 		s.Root = &specs.Root{}
 	}
-	s.Root.Path = fsys.Merged
+	s.Root.Path = merged
 	if s.Annotations == nil {
 		s.Annotations = map[string]string{}
 	}
@@ -148,20 +139,32 @@ func mountRoot(o *Options, st *image.Store, fsys *image.Rootfs, rec *image.Recor
 	s.Annotations[AnnotationImage] = rec.ManifestDigest
 	dir := o.Bundle
 	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
-		dir = filepath.Dir(fsys.Upper) // the store's container directory
+		dir = filepath.Dir(merged) // the store's container directory
 	}
-	b, err := bundle.New(dir, s)
-	if err != nil {
-		return nil, err
+	if b, err = bundle.NewUnmade(dir, s, merged); err != nil {
+		return nil, nil, err
 	}
-	data, chdir, err := fsys.MountData()
-	if err != nil {
-		data = "" // only the legacy mount(2) path needs it
+	layers, hostname := rec.Stack(), s.Hostname
+	makeRoot = func() error {
+		fsys, err := st.CreateContainer(o.ID, layers)
+		if err != nil {
+			return err
+		}
+		if err := writeInitFiles(fsys.Upper, hostname); err != nil {
+			return err
+		}
+		for p := range vols {
+			if _, err := st.Volume(o.ID, p); err != nil {
+				return err
+			}
+		}
+		data, chdir, err := fsys.MountData()
+		if err != nil {
+			data = "" // only the legacy mount(2) path needs it
+		}
+		return rootfs.MountOverlay(fsys.Merged, &rootfs.Overlay{Lower: fsys.Lower, Upper: fsys.Upper, Work: fsys.Work, Legacy: data, Chdir: chdir})
 	}
-	if err := rootfs.MountOverlay(fsys.Merged, &rootfs.Overlay{Lower: fsys.Lower, Upper: fsys.Upper, Work: fsys.Work, Legacy: data, Chdir: chdir}); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, makeRoot, nil
 }
 
 // Annotations image mode adds to the spec (and so to the state).

@@ -35,6 +35,11 @@ xs() {
 	xrt --store "$STORE" "$@"
 }
 
+# overlays MOUNTINFO: the mount points of the overlay mounts in it.
+overlays() {
+	awk '{for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "overlay") print $5; break }}' "$1"
+}
+
 # layer_dirs: how many layers the store holds.
 layer_dirs() {
 	find "$STORE/layers" -mindepth 1 -maxdepth 1 -type d | wc -l
@@ -70,6 +75,41 @@ layer_dirs() {
 	[ "${lines[0]}" = "image bundle" ]
 	[ "${lines[1]}" = from-bundle ]
 	[ "${lines[2]}" = from-bundle ]
+}
+
+@test "image: the overlay is mounted in the container's mount namespace, or with a user namespace before init" {
+	# Default spec: made while init starts, in the namespace init keeps;
+	# the host's mount table never has it.
+	xrt_create --image "$IMAGES/fix" "$CID"
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(xs state "$CID" | jq .pid)
+	[ "$(overlays /proc/self/mountinfo)" = "" ]
+	[ "$(overlays "/proc/$pid/mountinfo")" = / ]
+	run xs delete -f "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$STORE/containers/$CID" ]
+
+	# A user namespace gets a mount namespace of its own, copied when init
+	# starts: the overlay is mounted before, on the host, and delete
+	# unmounts it.
+	"$XRT" spec -b "$BUNDLE"
+	update_config '.process.terminal = false | .process.args = ["sleep", "1000"] | .root.readonly = false | .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+	xrt_create --image "$IMAGES/fix" "$CID-u"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -n "$(mounts_under "$STORE/containers/$CID-u/merged")" ]
+	run xs start "$CID-u"
+	[ "$status" -eq 0 ]
+	run xs exec "$CID-u" cat /data/c
+	echo "$output"
+	[ "$output" = c-new ]
+	run xs delete -f "$CID-u"
+	[ "$status" -eq 0 ]
+	[ -z "$(mounts_under "$STORE")" ]
+	[ ! -e "$STORE/containers/$CID-u" ]
 }
 
 @test "image: labels and stop signal become annotations; volumes are per-container dirs in the store" {
@@ -130,9 +170,13 @@ layer_dirs() {
 	list() {
 		(cd "$1" && find . -path ./etc/hostname -o -path ./etc/hosts -o -path ./etc/resolv.conf -o -path ./dev -prune -o -path ./proc -prune -o -path ./sys -prune -o \
 			-printf '%p %y %m %U:%G %l %s\n' | sort)
-		(cd "$1" && find . -type f -not -path './etc/host*' -not -path ./etc/resolv.conf -exec md5sum {} + | sort)
+		(cd "$1" && find . -path ./dev -prune -o -path ./proc -prune -o -path ./sys -prune -o \
+			-type f -not -path './etc/host*' -not -path ./etc/resolv.conf -exec md5sum {} + | sort)
 	}
-	diff <(list "$STORE/containers/$CID/merged") <(list "$BATS_TEST_TMPDIR/umoci/rootfs")
+	# The overlay is mounted in the container's mount namespace only.
+	local pid
+	pid=$(xs state "$CID" | jq .pid)
+	diff <(list "/proc/$pid/root") <(list "$BATS_TEST_TMPDIR/umoci/rootfs")
 }
 
 @test "image: oci-archive, docker save, tags, digests and the host's platform from an index" {
