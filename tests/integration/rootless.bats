@@ -15,7 +15,9 @@ setup() {
 	XDG=$BATS_TEST_TMPDIR/xdg
 	mkdir -p "$XDG"
 	chown "$RUSER" "$XDG"
-	# Teardown deletes (as root) whatever this user left in its state root.
+	# Teardown deletes (as root) whatever this user left in its state root;
+	# the one xrt_setup made for root is not used.
+	rmdir "$ROOT"
 	ROOT=$XDG/xrt
 	open_path_to "$BUNDLE"
 	chown "$RUSER" "$BUNDLE"
