@@ -7,7 +7,7 @@
 #                 `xrt create` of a plain bundle (target 1.1x)
 #   disk          20 containers of the image: the layers once, and what each
 #                 container adds (upper, work, init layer)
-# BENCH_IMAGE_N sets the samples (default 5 cold, 4x that warm).
+# BENCH_IMAGE_N sets the samples (default 5 cold, 8x that warm).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,7 +82,7 @@ rm -rf --one-file-system "$work/tar"
 # first, or the warm creates' metadata writes queue behind it.
 sync
 warm_i= warm_p=
-for ((i = 0; i < 4 * N; i++)); do
+for ((i = 0; i < 8 * N; i++)); do
 	sync
 	t0=$EPOCHREALTIME
 	"$XRT" --root "$ROOT" --store "$STORE" create --image "$work/img" "w$i" </dev/null >/dev/null
@@ -111,7 +111,7 @@ wp=$(tr ' ' '\n' <<<"$warm_p" | grep . | median)
 r1=$(awk -v a="$cx" -v b="$ct" 'BEGIN {printf "%.2f", a / b}')
 r2=$(awk -v a="$wi" -v b="$wp" 'BEGIN {printf "%.2f", a / b}')
 echo
-echo "image: $nlayers gzip layers, $mb MB of blobs; $N cold samples, $((4 * N)) warm (medians)"
+echo "image: $nlayers gzip layers, $mb MB of blobs; $N cold samples, $((8 * N)) warm (medians)"
 printf '%-46s %10s %10s %7s\n' "case" "xrt ms" "base ms" "ratio"
 printf '%-46s %10.2f %10.2f %7s\n' "cold create --image vs tar -xzf of the layers" "$cx" "$ct" "$r1"
 printf '%-46s %10.2f %10.2f %7s\n' "warm create --image vs create of a bundle" "$wi" "$wp" "$r2"
