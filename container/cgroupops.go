@@ -103,6 +103,13 @@ func (c *Container) KillAll(sig unix.Signal) error {
 	if st := c.Status(); st == Stopped {
 		return fmt.Errorf("cannot kill container %q: it is not running", c.ID)
 	}
+	// Held from before the others are signalled: an init that waits for
+	// them (a shell's "wait") may exit on its own before its turn.
+	fd, err := c.pidfd()
+	if err != nil {
+		return fmt.Errorf("cannot kill container %q: it is not running", c.ID)
+	}
+	defer unix.Close(fd)
 	pids, err := c.Processes()
 	if err != nil {
 		return err
@@ -112,7 +119,10 @@ func (c *Container) KillAll(sig unix.Signal) error {
 			unix.Kill(pid, sig)
 		}
 	}
-	return c.Kill(sig)
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("kill container %q with %s: %w", c.ID, unix.SignalName(sig), err)
+	}
+	return nil
 }
 
 // mergeResources overlays the sections set in upd on old.
