@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"xrt/mountinfo"
 )
 
@@ -146,6 +148,19 @@ func (s *Store) checkLayer(chainID, manifest string) error {
 		return fmt.Errorf("layer %s of image %s is missing from the store: remove the image and pull it again", chainID, manifest)
 	}
 	return s.ensureLink(chainID)
+}
+
+// hasLayer reports whether a layer is whole in the store and linked under
+// l/: its link points at it, and its diff directory exists (a layer is
+// renamed into layers/ only once complete).
+func (s *Store) hasLayer(chainID string) bool {
+	link := s.linkPath(chainID)
+	got, err := os.Readlink(link)
+	if err != nil || got != filepath.Join("..", "layers", digestHex(chainID), "diff") {
+		return false
+	}
+	var st unix.Stat_t
+	return unix.Stat(link, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
 }
 
 // MergedDir returns where container id's root filesystem is mounted, as

@@ -132,16 +132,3 @@ func (s *Store) pruneRefs() {
 		os.Remove(p)
 	}
 }
-
-// hasLayer reports whether a layer is whole in the store and linked under
-// l/: its link points at it, and its diff directory exists (a layer is
-// renamed into layers/ only once complete).
-func (s *Store) hasLayer(chainID string) bool {
-	link := s.linkPath(chainID)
-	got, err := os.Readlink(link)
-	if err != nil || got != filepath.Join("..", "layers", digestHex(chainID), "diff") {
-		return false
-	}
-	var st unix.Stat_t
-	return unix.Stat(link, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
-}
