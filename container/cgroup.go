@@ -35,6 +35,13 @@ func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
 	if cg == nil {
 		return nil, fmt.Errorf("cgroups: this host mounts no cgroup hierarchy under /sys/fs/cgroup")
 	}
+	// Another container's (same id under another root, or a shared
+	// cgroupsPath): never joined, and never removed by our cleanup.
+	if pids, err := cg.Pids(); err == nil && anyLive(pids) {
+		path := c.Cgroup
+		c.Cgroup = ""
+		return nil, fmt.Errorf("cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
+	}
 	if err := cg.Apply(-1); err != nil {
 		// Rootless, on a host that has not delegated a cgroup to this
 		// user: run without one, unless limits were asked for.

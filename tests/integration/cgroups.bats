@@ -441,6 +441,30 @@ requires_test_device() {
 	done
 }
 
+@test "cgroups: a cgroupsPath another container's processes are in is refused, and that container is untouched" {
+	xrt_only "runc 1.1 joins the cgroup"
+	base=xrt-bats-shared-$$
+	EXTRA_CGROUP_NAMES+=("$base")
+	update_config '.linux.cgroupsPath = $p | .process.args = ["sleep", "1000"]' --arg p "/$base/$CID"
+	xrt_create "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(state_field "$CID" pid)
+	xrt_create "$CID-2"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cgroup /$base/$CID is in use by 1 process(es) of another container: give this one its own linux.cgroupsPath"* ]]
+	[ ! -e "$ROOT/$CID-2" ]
+	# The first is still there, in its cgroup, and starts.
+	kill -0 "$pid"
+	grep -q "/$base/$CID" "/proc/$pid/cgroup"
+	run xrt start "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(state_field "$CID" status)" = running ]
+	run xrt delete -f "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
 @test "cgroups: linux.resources.unified on a cgroup v1 host is refused at create" {
 	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 		skip "this host is cgroup v2"
