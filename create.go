@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -56,6 +55,17 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The image root is ours to remove on failure once made, never before
+	// (the store may hold one of that id for a container of another root).
+	made := false
+	if makeRoot != nil {
+		mk := makeRoot
+		makeRoot = func() error {
+			err := mk()
+			made = err == nil
+			return err
+		}
+	}
 	// Socket activation: the fds systemd gave xrt go first, before --preserve-fds.
 	listen := container.ListenFDs(b.Spec.Process)
 	ctr, err := container.Create(&container.CreateOpts{
@@ -72,8 +82,8 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),
 	})
-	if err != nil && ref != "" && !errors.Is(err, container.ErrExist) {
-		imagebundle.Cleanup(c.String("store"), id)
+	if err != nil && made {
+		imagebundle.Cleanup(c.String("store"), id, container.StateDir(c.String("root"), id))
 	}
 	return ctr, err
 }
@@ -99,5 +109,6 @@ func loadBundle(c *cli.Context, ref, id string, args []string) (*bundle.Bundle, 
 		ID:     id,
 		Bundle: c.String("bundle"),
 		Args:   args,
+		Owner:  container.StateDir(c.String("root"), id),
 	})
 }

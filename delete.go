@@ -29,7 +29,7 @@ var deleteCommand = &cli.Command{
 				return err
 			}
 			if !container.Exists(c.String("root"), id) {
-				return imagebundle.Cleanup(c.String("store"), id)
+				return imagebundle.Cleanup(c.String("store"), id, container.StateDir(c.String("root"), id))
 			}
 			return nil
 		}

@@ -42,7 +42,7 @@ func (c *Container) destroy() error {
 		return err
 	}
 	if store := c.Annotations[imagebundle.AnnotationStore]; store != "" {
-		if err := imagebundle.Cleanup(store, c.ID); err != nil {
+		if err := imagebundle.Cleanup(store, c.ID, StateDir(filepath.Dir(c.dir), c.ID)); err != nil {
 			return fmt.Errorf("remove the image root of container %q: %w", c.ID, err)
 		}
 	}

@@ -162,30 +162,32 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	// init reads its config once the root is made: an error closes the
 	// pipe unwritten, init stops, and the error is the one reported.
-	configDone := make(chan error, 1)
+	rootDone := make(chan error, 1)
 	go func() {
 		var err error
 		if rootMade != nil {
 			err = <-rootMade
 		}
+		rootDone <- err
 		if err == nil {
 			json.NewEncoder(cfgW).Encode(o.cfg)
 		}
 		cfgW.Close()
-		configDone <- err
 	}()
 
 	p = &initProc{}
 	defer func() {
+		// The root is made (init has its config) or failed, or is still
+		// being made after a failure elsewhere: done before the caller
+		// goes on, or cleans up.
+		rerr := <-rootDone
 		if err != nil {
 			cmd.Process.Kill()
 			if p.pid > 0 && p.pid != cmd.Process.Pid {
 				killAndReap(p.pid)
 			}
 			cmd.Wait()
-			// The root may still be being made: done before the caller
-			// cleans up.
-			if rerr := <-configDone; rerr != nil {
+			if rerr != nil {
 				err = rerr
 			}
 		}

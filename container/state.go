@@ -75,6 +75,15 @@ func (c *Container) writeJSON(name string, v any) error {
 	return nil
 }
 
+// StateDir returns container id's state directory under root, absolute:
+// image mode records it in the store as the owner of the container's root.
+func StateDir(root, id string) string {
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	return filepath.Join(root, id)
+}
+
 // Spec reads the container's full spec, as validated at create.
 func (c *Container) Spec() (*specs.Spec, error) {
 	b, err := os.ReadFile(filepath.Join(c.dir, configFile))

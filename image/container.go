@@ -20,7 +20,14 @@ import (
 type containerImage struct {
 	ManifestDigest string   `json:"manifestDigest"`
 	Layers         []string `json:"layers"` // chain IDs, bottom first
+	// Owner is the state directory of the container (runtime root/id): the
+	// store may be shared by runtime roots that reuse an id.
+	Owner string `json:"owner,omitempty"`
 }
+
+// ErrOtherOwner is returned (wrapped) by RemoveContainer for a root that
+// belongs to a live container of another owner.
+var ErrOtherOwner = errors.New("the root belongs to another container of that id")
 
 // validateID accepts the container IDs runc accepts, which are safe as
 // one path component and in overlay mount options.
@@ -40,8 +47,9 @@ func validateID(id string) error {
 
 // CreateContainer makes the writable layer, work dir, mount point and
 // init layer of container id on top of the image's layers, and records
-// that the container uses the image. It mounts nothing.
-func (s *Store) CreateContainer(id string, img Stack) (*Rootfs, error) {
+// that the container (whose state directory is owner, if not "") uses
+// the image. It mounts nothing.
+func (s *Store) CreateContainer(id, owner string, img Stack) (*Rootfs, error) {
 	if err := validateID(id); err != nil {
 		return nil, fmt.Errorf("create container root: %w", err)
 	}
@@ -67,7 +75,7 @@ func (s *Store) CreateContainer(id string, img Stack) (*Rootfs, error) {
 	if _, err := os.Lstat(final); err == nil {
 		return fail(fmt.Errorf("%s already exists: remove the container first", final))
 	}
-	meta := containerImage{ManifestDigest: img.ManifestDigest}
+	meta := containerImage{ManifestDigest: img.ManifestDigest, Owner: owner}
 	var diffs []string // top first
 	for _, chain := range img.ChainIDs {
 		if err := ValidateDigest(chain); err != nil {
@@ -242,8 +250,9 @@ func (s *Store) containers() (map[string]*containerImage, error) {
 // RemoveContainer removes container id's directory: writable layer,
 // init layer and volumes. The caller unmounts first: while anything is
 // mounted there it refuses. The image and its layers stay. Removing a
-// container the store does not have is not an error.
-func (s *Store) RemoveContainer(id string) error {
+// container the store does not have is not an error; one that another
+// live owner holds (see CheckOwner) is ErrOtherOwner.
+func (s *Store) RemoveContainer(id, owner string) error {
 	if err := validateID(id); err != nil {
 		return fmt.Errorf("remove container root: %w", err)
 	}
@@ -252,6 +261,9 @@ func (s *Store) RemoveContainer(id string) error {
 		return err
 	}
 	defer unlock()
+	if err := s.CheckOwner(id, owner); err != nil {
+		return err
+	}
 	// A create or remove of this id killed half-way left its work in tmp/.
 	for _, name := range containerLeftovers(s.dir, id) {
 		if err := os.RemoveAll(s.path("tmp", name)); err != nil {
@@ -282,6 +294,20 @@ func (s *Store) RemoveContainer(id string) error {
 		return fmt.Errorf("remove container %s: %w (Prune retries)", id, err)
 	}
 	return nil
+}
+
+// CheckOwner returns ErrOtherOwner when container id's root was made for
+// another owner (state directory) than owner, and that one still exists;
+// nil when it is owner's, has no owner, is orphaned, or is not there.
+func (s *Store) CheckOwner(id, owner string) error {
+	m, err := s.containerImage(id)
+	if err != nil || m.Owner == "" || owner == "" || m.Owner == owner {
+		return nil
+	}
+	if _, err := os.Stat(m.Owner); err != nil {
+		return nil // its container is gone: a leftover anyone may remove
+	}
+	return fmt.Errorf("container %s in the image store %s: %w (%s)", id, s.dir, ErrOtherOwner, m.Owner)
 }
 
 // HasContainer reports whether the store at dir holds container id's root,

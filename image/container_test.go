@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ func TestContainerRootfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := mustPull(t, s, l.dir)
-	rfs, err := s.CreateContainer("box", rec.Stack())
+	rfs, err := s.CreateContainer("box", "", rec.Stack())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,17 +92,17 @@ func TestContainerRootfs(t *testing.T) {
 		t.Errorf("write did not land in upper: %v", err)
 	}
 
-	wantErr(t, s.RemoveContainer("box"), "still mounted", "unmount it first")
+	wantErr(t, s.RemoveContainer("box", ""), "still mounted", "unmount it first")
 	if err := unix.Unmount(m, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RemoveContainer("box"); err != nil {
+	if err := s.RemoveContainer("box", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Lstat(dir); err == nil {
 		t.Fatalf("%s survived RemoveContainer", dir)
 	}
-	if err := s.RemoveContainer("box"); err != nil {
+	if err := s.RemoveContainer("box", ""); err != nil {
 		t.Fatalf("removing a removed container: %v", err)
 	}
 	if got := dirNames(t, s.path("layers")); len(got) != 2 {
@@ -137,18 +138,18 @@ func TestCreateContainerErrors(t *testing.T) {
 	l.add(l.image(imageOpts{}, baseTar(t)), "")
 	s := openStore(t)
 	rec := mustPull(t, s, l.dir)
-	if _, err := s.CreateContainer("c1", rec.Stack()); err != nil {
+	if _, err := s.CreateContainer("c1", "", rec.Stack()); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.CreateContainer("c1", rec.Stack())
+	_, err := s.CreateContainer("c1", "", rec.Stack())
 	wantErr(t, err, "already exists")
 	for _, id := range []string{"", "..", "a/b", "a:b", "a,b"} {
-		_, err := s.CreateContainer(id, rec.Stack())
+		_, err := s.CreateContainer(id, "", rec.Stack())
 		wantErr(t, err, "container id")
 	}
 	gone := *rec
 	gone.ManifestDigest = digestOf([]byte("gone"))
-	_, err = s.CreateContainer("c2", gone.Stack())
+	_, err = s.CreateContainer("c2", "", gone.Stack())
 	wantErr(t, err, "not in the store")
 	if got := dirNames(t, s.path("containers")); !slices.Equal(got, []string{"c1"}) {
 		t.Fatalf("containers/ = %v", got)
@@ -162,7 +163,7 @@ func TestVolume(t *testing.T) {
 	l := newLayout(t)
 	l.add(l.image(imageOpts{}, baseTar(t)), "")
 	s := openStore(t)
-	if _, err := s.CreateContainer("c", mustPull(t, s, l.dir).Stack()); err != nil {
+	if _, err := s.CreateContainer("c", "", mustPull(t, s, l.dir).Stack()); err != nil {
 		t.Fatal(err)
 	}
 	v1, err := s.Volume("c", "/var/lib/data/")
@@ -220,4 +221,34 @@ func TestMountData(t *testing.T) {
 	}
 	_, _, err = r.MountData()
 	wantErr(t, err, "more than a page")
+}
+
+func TestRemoveContainerLeavesAnotherOwnersRoot(t *testing.T) {
+	l := twoImages(t)
+	s := openStore(t)
+	rec := mustPull(t, s, l.dir+":a")
+	ownerA := filepath.Join(t.TempDir(), "rootA", "c")
+	if err := os.MkdirAll(ownerA, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateContainer("c", ownerA, rec.Stack()); err != nil {
+		t.Fatal(err)
+	}
+	ownerB := filepath.Join(t.TempDir(), "rootB", "c")
+	if err := s.RemoveContainer("c", ownerB); !errors.Is(err, ErrOtherOwner) {
+		t.Fatalf("another owner's remove: %v, want ErrOtherOwner", err)
+	}
+	if _, err := os.Stat(s.path("containers", "c", "upper")); err != nil {
+		t.Fatalf("another owner's remove took the root: %v", err)
+	}
+	// Its owner gone, the root is a leftover anyone may remove.
+	if err := os.RemoveAll(ownerA); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveContainer("c", ownerB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.path("containers", "c")); !os.IsNotExist(err) {
+		t.Fatalf("orphaned root left: %v", err)
+	}
 }

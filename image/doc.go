@@ -10,10 +10,10 @@
 //	defer img.Close()
 //	st, _ := image.Open("/var/lib/xrt")
 //	rec, _ := st.Pull(img, ref.String()) // layers unpacked (once) and verified
-//	fs, _ := st.CreateContainer("box", rec.Stack())
+//	fs, _ := st.CreateContainer("box", "", rec.Stack())
 //	data, chdir, _ := fs.MountData()     // the rootfs package mounts overlay
 //	...
-//	st.RemoveContainer("box")            // after unmounting fs.Merged
+//	st.RemoveContainer("box", "")            // after unmounting fs.Merged
 //
 // Sources: an OCI image layout directory, an oci-archive (a tar of one,
 // plain, gzip or zstd), or a `docker save` archive or directory. Archives

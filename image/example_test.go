@@ -28,7 +28,7 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rootfs, err := st.CreateContainer("box", rec.Stack())
+	rootfs, err := st.CreateContainer("box", "", rec.Stack())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func ExampleOpen() {
 	fmt.Println(rootfs.Merged, chdir, data)
 
 	// Later, once rootfs.Merged is unmounted:
-	if err := st.RemoveContainer("box"); err != nil {
+	if err := st.RemoveContainer("box", ""); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -298,7 +298,7 @@ func TestRemoveImageAndPrune(t *testing.T) {
 	s := openStore(t)
 	a := mustPull(t, s, l.dir+":a")
 	b := mustPull(t, s, l.dir+":b")
-	if _, err := s.CreateContainer("c", a.Stack()); err != nil {
+	if _, err := s.CreateContainer("c", "", a.Stack()); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, s.RemoveImage(l.dir+":a"), "in use by container(s) c")
@@ -341,7 +341,7 @@ func TestRemoveImageAndPrune(t *testing.T) {
 	if removed, _, err := s.Prune(); err != nil || len(removed) != 0 {
 		t.Fatalf("Prune with the container = %v, %v", removed, err)
 	}
-	if err := s.RemoveContainer("c"); err != nil {
+	if err := s.RemoveContainer("c", ""); err != nil {
 		t.Fatal(err)
 	}
 	if removed, _, err = s.Prune(); err != nil || len(removed) != 2 {

@@ -33,6 +33,9 @@ type Options struct {
 	// the base is xrt's default spec (writable root, no terminal).
 	Bundle string
 	Args   []string // command-line args: replace the image's Cmd
+	// Owner is the container's state directory (runtime root/id), recorded
+	// with its root in the store so that no other root's delete removes it.
+	Owner string
 }
 
 // Pull makes sure the image is in the store and returns its record. An
@@ -107,7 +110,8 @@ func baseSpec(o *Options) (*specs.Spec, merge.Explicit, error) {
 // Prepare pulls the image and returns the container's bundle, its spec
 // merged, with makeRoot, which makes the overlay root filesystem at the
 // bundle's rootfs (container.Create runs it, while init starts when it
-// can). Prepare itself leaves nothing behind; Cleanup undoes makeRoot.
+// can). Prepare leaves nothing behind, nor does a makeRoot that fails;
+// Cleanup undoes one that succeeded.
 func Prepare(o *Options) (b *bundle.Bundle, makeRoot func() error, err error) {
 	st, rec, err := Pull(o.Store, o.Ref)
 	if err != nil {
@@ -145,11 +149,18 @@ func Prepare(o *Options) (b *bundle.Bundle, makeRoot func() error, err error) {
 		return nil, nil, err
 	}
 	layers, hostname := rec.Stack(), s.Hostname
-	makeRoot = func() error {
-		fsys, err := st.CreateContainer(o.ID, layers)
+	makeRoot = func() (err error) {
+		fsys, err := st.CreateContainer(o.ID, o.Owner, layers)
 		if err != nil {
+			// It made nothing; what is there (another root's container
+			// of the same id) is not ours to remove.
 			return err
 		}
+		defer func() {
+			if err != nil {
+				Cleanup(o.Store, o.ID, o.Owner)
+			}
+		}()
 		if err := writeInitFiles(fsys.Upper, hostname); err != nil {
 			return err
 		}
@@ -193,9 +204,11 @@ func writeInitFiles(dir, hostname string) error {
 	return nil
 }
 
-// Cleanup unmounts the container's root and removes its layers from the
-// store (never the image's). Nothing there is fine.
-func Cleanup(storeDir, id string) error {
+// Cleanup unmounts the root of the container whose state directory is
+// owner and removes its layers from the store (never the image's).
+// Nothing there is fine, and so is a root of that id that belongs to
+// another runtime root's live container: it is left alone.
+func Cleanup(storeDir, id, owner string) error {
 	// Cheap, and creates no store where there is none.
 	if !image.HasContainer(storeDir, id) {
 		return nil
@@ -203,6 +216,9 @@ func Cleanup(storeDir, id string) error {
 	st, err := image.Open(storeDir)
 	if err != nil {
 		return err
+	}
+	if err := st.CheckOwner(id, owner); err != nil {
+		return nil
 	}
 	fsys, err := st.Rootfs(id)
 	if err == nil {
@@ -213,5 +229,8 @@ func Cleanup(storeDir, id string) error {
 		return err
 	}
 	// Also what a create killed before the root existed left in tmp/.
-	return st.RemoveContainer(id)
+	if err := st.RemoveContainer(id, owner); err != nil && !errors.Is(err, image.ErrOtherOwner) {
+		return err
+	}
+	return nil
 }

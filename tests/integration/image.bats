@@ -30,6 +30,16 @@ setup() {
 	rm -f "$BUNDLE/config.json" # image mode starts from xrt's default spec
 }
 
+teardown() {
+	if [ -n "${OTHER_ROOT:-}" ]; then
+		"$XRT" --root "$OTHER_ROOT" --store "$STORE" delete -f "$CID" >/dev/null 2>&1 || true
+	fi
+	xrt_teardown
+	for d in /sys/fs/cgroup/*/"xrt-other-$$"; do
+		[ ! -d "$d" ] || rmdir "$d" 2>/dev/null || true
+	done
+}
+
 # xs ARGS...: xrt with this test's root and store.
 xs() {
 	xrt --store "$STORE" "$@"
@@ -110,6 +120,37 @@ layer_dirs() {
 	[ "$status" -eq 0 ]
 	[ -z "$(mounts_under "$STORE")" ]
 	[ ! -e "$STORE/containers/$CID-u" ]
+}
+
+@test "image: a root of that id in the store, another runtime root's live container, is refused and kept" {
+	# Two runtime roots may share a store and reuse an id (here with
+	# cgroups of their own).
+	"$XRT" spec -b "$BUNDLE"
+	update_config '.process.terminal = false | .root.readonly = false | .process.args = ["sleep", "1000"] | .linux.cgroupsPath = "/xrt-other-'"$$/$CID"'"'
+	OTHER_ROOT=$BATS_TEST_TMPDIR/other-root
+	timeout -k 5 "$XRT_TIMEOUT" "$XRT" --root "$OTHER_ROOT" --store "$STORE" create --image "$IMAGES/fix" -b "$BUNDLE" "$CID" \
+		</dev/null >"$BATS_TEST_TMPDIR/other.log" 2>&1
+	rm "$BUNDLE/config.json"
+	xrt_create --image "$IMAGES/fix" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$STORE/containers/$CID already exists: remove the container first"* ]]
+	[ ! -e "$ROOT/$CID" ]
+	[ -z "$(find /sys/fs/cgroup -path "*/xrt/$CID" -type d)" ]
+	[ -d "$STORE/containers/$CID/upper" ]
+	# Nor does a delete --force of the id in this root touch it.
+	run xs delete -f "$CID"
+	[ "$status" -eq 0 ]
+	[ -d "$STORE/containers/$CID/upper" ]
+	run "$XRT" --root "$OTHER_ROOT" --store "$STORE" start "$CID"
+	[ "$status" -eq 0 ]
+	run "$XRT" --root "$OTHER_ROOT" --store "$STORE" exec "$CID" cat /data/c
+	echo "$output"
+	[ "$output" = c-new ]
+	run "$XRT" --root "$OTHER_ROOT" --store "$STORE" delete -f "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$STORE/containers/$CID" ]
+	OTHER_ROOT=
 }
 
 @test "image: labels and stop signal become annotations; volumes are per-container dirs in the store" {
