@@ -55,17 +55,6 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The image root is ours to remove on failure once made, never before
-	// (the store may hold one of that id for a container of another root).
-	made := false
-	if makeRoot != nil {
-		mk := makeRoot
-		makeRoot = func() error {
-			err := mk()
-			made = err == nil
-			return err
-		}
-	}
 	// Socket activation: the fds systemd gave xrt go first, before --preserve-fds.
 	listen := container.ListenFDs(b.Spec.Process)
 	ctr, err := container.Create(&container.CreateOpts{
@@ -82,9 +71,8 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),
 	})
-	if err != nil && made {
-		imagebundle.Cleanup(c.String("store"), id, container.StateDir(c.String("root"), id))
-	}
+	// A failed Create removed the image root it made (destroy, by the
+	// store annotation and owner); makeRoot runs only inside it.
 	return ctr, err
 }
 
