@@ -9,6 +9,7 @@ import (
 	"xrt/bundle"
 	"xrt/container"
 	"xrt/imagebundle"
+	"xrt/logs"
 )
 
 var createFlags = []cli.Flag{
@@ -82,6 +83,11 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 func loadBundle(c *cli.Context, ref, id string, args []string) (*bundle.Bundle, func() error, error) {
 	if ref == "" {
 		b, err := bundle.Load(c.String("bundle"))
+		if err == nil {
+			for _, w := range b.Warnings {
+				logs.Warnf("%s", w)
+			}
+		}
 		return b, nil, err
 	}
 	// Checked first: the store must not touch a live container's root.

@@ -139,6 +139,11 @@ func execProcess(c *cli.Context, base *specs.Process) (*specs.Process, error) {
 		pc.Bounding = append(pc.Bounding[:len(pc.Bounding):len(pc.Bounding)], caps...)
 		pc.Effective = append(pc.Effective[:len(pc.Effective):len(pc.Effective)], caps...)
 		pc.Permitted = append(pc.Permitted[:len(pc.Permitted):len(pc.Permitted)], caps...)
+		// CVE-2022-29162: --cap never fills the inheritable set. Ambient
+		// needs inheritable, so it follows only a config that has one.
+		if pc.Inheritable != nil {
+			pc.Ambient = append(pc.Ambient[:len(pc.Ambient):len(pc.Ambient)], caps...)
+		}
 		p.Capabilities = &pc
 	}
 	if c.Bool("no-new-privs") {

@@ -44,7 +44,7 @@ var killCommand = &cli.Command{
 // parseSignal accepts a number, a name (TERM) or a full name (SIGTERM).
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
+		if n < 0 || n > 64 { // 0 checks that the container runs
 			return 0, fmt.Errorf("invalid signal %q: out of range", s)
 		}
 		return unix.Signal(n), nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -19,6 +20,13 @@ var listCommand = &cli.Command{
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the ids"},
 	},
 	Action: func(c *cli.Context) error {
+		// A --root given that does not exist is an error, as with runc; the
+		// default one is made by the first create.
+		if rootGiven {
+			if _, err := os.Stat(c.String("root")); err != nil {
+				return fmt.Errorf("list: --root: %w", err)
+			}
+		}
 		ctrs, err := container.List(c.String("root"))
 		if err != nil {
 			return err
@@ -37,10 +45,11 @@ var listCommand = &cli.Command{
 		}
 		switch c.String("format") {
 		case "json":
+			// One line, as runc prints it; null for none: engines expect it.
 			if len(reports) == 0 {
-				return printJSON(nil) // runc prints null, engines expect it
+				return json.NewEncoder(os.Stdout).Encode(nil)
 			}
-			return printJSON(reports)
+			return json.NewEncoder(os.Stdout).Encode(reports)
 		case "table":
 			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
 			fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")

@@ -43,7 +43,8 @@ func main() {
 		container.HoldUserns()
 		return
 	}
-	if err := newApp().Run(os.Args); err != nil {
+	app := newApp()
+	if err := app.Run(flagsFirst(app, os.Args)); err != nil {
 		if code, ok := err.(exitCode); ok {
 			os.Exit(int(code))
 		}
@@ -58,6 +59,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// rootGiven says that --root was on the command line, not the default.
+var rootGiven bool
 
 // exitCode ends xrt with a status and no message: `run` returns the
 // container's.
@@ -80,7 +84,8 @@ func newApp() *cli.App {
 		fmt.Printf("xrt version %s\ncommit: %s\nspec: %s\n", version, commit, specVersion)
 	}
 	return &cli.App{
-		Name:                   "xrt",
+		// Named as called, as a drop-in is (engines install it as runc).
+		Name:                   progName(),
 		Usage:                  "run OCI containers (a runc-compatible runtime)",
 		Version:                version,
 		UseShortOptionHandling: true,
@@ -96,8 +101,9 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "store", Value: image.DefaultStoreDir, EnvVars: []string{"XRT_STORE"}, Usage: "image layer store (image mode)"},
 		},
 		Before: func(c *cli.Context) error {
+			rootGiven = c.IsSet("root")
 			// Rootless: the state goes where this user may write, as runc's.
-			if !c.IsSet("root") && os.Geteuid() != 0 {
+			if !rootGiven && os.Geteuid() != 0 {
 				if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 					c.Set("root", filepath.Join(d, "xrt"))
 				}
@@ -112,6 +118,13 @@ func newApp() *cli.App {
 			featuresCommand, imageCommand,
 		},
 	}
+}
+
+func progName() string {
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		return filepath.Base(os.Args[0])
+	}
+	return "xrt"
 }
 
 // oneID returns the single container id argument.

@@ -47,7 +47,6 @@ func TestParseSignal(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ in, errHas string }{
-		{"0", "out of range"},
 		{"-1", "out of range"},
 		{"65", "out of range"},
 		{"1000", "out of range"},

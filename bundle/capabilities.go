@@ -1,11 +1,5 @@
 package bundle
 
-import (
-	"fmt"
-
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-)
-
 // CapabilityNames lists the Linux capabilities xrt knows, indexed by
 // number (capabilities(7), linux/capability.h). Do not modify it.
 var CapabilityNames = []string{
@@ -62,27 +56,4 @@ func CapabilityNumber(name string) (int, bool) {
 		}
 	}
 	return -1, false
-}
-
-func checkCapabilities(c *specs.LinuxCapabilities) error {
-	if c == nil {
-		return nil
-	}
-	for _, set := range [...]struct {
-		name string
-		caps []string
-	}{
-		{"bounding", c.Bounding},
-		{"effective", c.Effective},
-		{"inheritable", c.Inheritable},
-		{"permitted", c.Permitted},
-		{"ambient", c.Ambient},
-	} {
-		for _, name := range set.caps {
-			if _, ok := CapabilityNumber(name); !ok {
-				return fmt.Errorf("unknown capability %q in process.capabilities.%s", name, set.name)
-			}
-		}
-	}
-	return nil
 }

@@ -3,14 +3,15 @@ package bundle
 import (
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Default returns the config that `xrt spec` writes: a shell in a busybox-
 // style rootfs, as `runc spec` writes it. A rootless config maps the
 // caller's euid and egid to root in a new user namespace, and keeps the
-// host's network and cgroup namespaces, which an unprivileged user cannot
-// set up.
+// host's network namespace, which an unprivileged user cannot set up.
 func Default(rootless bool) *specs.Spec {
 	// A fresh slice per set: callers edit the sets independently.
 	caps := func() []string { return []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"} }
@@ -67,6 +68,7 @@ func Default(rootless bool) *specs.Spec {
 			{Type: specs.MountNamespace},
 			{Type: specs.UserNamespace},
 		}
+		s.Linux.Namespaces = append(s.Linux.Namespaces, cgroupNamespace()...)
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Geteuid()), Size: 1}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getegid()), Size: 1}}
 		return s
@@ -77,12 +79,23 @@ func Default(rootless bool) *specs.Spec {
 		{Type: specs.IPCNamespace},
 		{Type: specs.UTSNamespace},
 		{Type: specs.MountNamespace},
-		{Type: specs.CgroupNamespace},
 	}
+	s.Linux.Namespaces = append(s.Linux.Namespaces, cgroupNamespace()...)
 	s.Linux.Resources = &specs.LinuxResources{
 		Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
 	}
 	return s
+}
+
+// cgroupNamespace is a cgroup namespace on a pure cgroup v2 host, as
+// `runc spec` writes it: on v1 and hybrid hosts a container's cgroup
+// mounts are binds of its own cgroups, which need none.
+func cgroupNamespace() []specs.LinuxNamespace {
+	var st unix.Statfs_t
+	if unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return []specs.LinuxNamespace{{Type: specs.CgroupNamespace}}
+	}
+	return nil
 }
 
 func defaultMounts(rootless bool) []specs.Mount {

@@ -7,6 +7,10 @@
 // none changes what the config means:
 //
 //   - mount destinations and process.cwd are cleaned ("/a/./b/" is "/a/b");
+//   - a relative mount destination is made relative to / (deprecated by the
+//     spec: a [Bundle.Warnings] entry says so), and one that names a path
+//     under the rootfs on the host is made the same path in the container,
+//     as runc does;
 //   - a relative source of a bind mount, which the spec defines as relative
 //     to the bundle, is made absolute;
 //   - root.path is resolved against the bundle into [Bundle.Rootfs], with
@@ -23,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -32,6 +37,8 @@ type Bundle struct {
 	Path   string      // absolute bundle directory
 	Spec   *specs.Spec // validated and normalized config.json
 	Rootfs string      // absolute path of root.path (relative paths are relative to Path), symlinks resolved
+	// Warnings are what the caller should log: accepted, but deprecated.
+	Warnings []string
 }
 
 // Load reads dir/config.json, parses and validates it, and checks that the
@@ -89,8 +96,9 @@ func newBundle(dir string, spec *specs.Spec, rootfs string) (*Bundle, error) {
 			return nil, err
 		}
 	}
-	normalize(spec, abs)
-	return &Bundle{Path: abs, Spec: spec, Rootfs: rootfs}, nil
+	b := &Bundle{Path: abs, Spec: spec, Rootfs: rootfs}
+	b.normalize(spec.Root.Path)
+	return b, nil
 }
 
 func resolveRootfs(bundle, root string) (string, error) {
@@ -117,15 +125,39 @@ func resolveRootfs(bundle, root string) (string, error) {
 
 // normalize applies the defaults listed in the package comment. It runs
 // after Validate, so the fields it touches are known to be well formed.
-func normalize(s *specs.Spec, bundle string) {
+func (b *Bundle) normalize(rootPath string) {
+	s := b.Spec
 	s.Process.Cwd = filepath.Clean(s.Process.Cwd)
+	if !filepath.IsAbs(rootPath) {
+		rootPath = filepath.Join(b.Path, rootPath)
+	}
 	for i := range s.Mounts {
 		m := &s.Mounts[i]
-		m.Destination = filepath.Clean(m.Destination)
+		if !filepath.IsAbs(m.Destination) {
+			b.Warnings = append(b.Warnings, fmt.Sprintf("mount destination %s is not absolute: it is taken as relative to the container's root; relative destinations are deprecated", m.Destination))
+		}
+		m.Destination = stripRoot(filepath.Clean("/"+m.Destination), b.Rootfs, filepath.Clean(rootPath))
 		if m.Source != "" && !filepath.IsAbs(m.Source) && isBind(m.Options) {
-			m.Source = filepath.Join(bundle, m.Source)
+			m.Source = filepath.Join(b.Path, m.Source)
 		}
 	}
+}
+
+// stripRoot turns a destination written as a host path under the rootfs
+// into the container path it names.
+func stripRoot(dest string, roots ...string) string {
+	for _, r := range roots {
+		if r == "" || r == "/" {
+			continue
+		}
+		if dest == r {
+			return "/"
+		}
+		if rest, ok := strings.CutPrefix(dest, r+"/"); ok {
+			return "/" + rest
+		}
+	}
+	return dest
 }
 
 func isBind(options []string) bool {

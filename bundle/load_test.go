@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,4 +148,32 @@ func TestLoadErrors(t *testing.T) {
 			t.Fatalf("error %v, want %q", err, want)
 		}
 	})
+}
+
+func TestMountDestinations(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "rootfs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rootfs, _ := filepath.EvalSymlinks(filepath.Join(dir, "rootfs"))
+	s := Default(false)
+	s.Mounts = append(s.Mounts,
+		specs.Mount{Destination: "tmp/rel", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: filepath.Join(dir, "rootfs", "mnt/x"), Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: rootfs + "/a/../b", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: dir + "/rootfsX/y", Type: "tmpfs", Source: "tmpfs"},
+	)
+	b, err := New(dir, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(b.Spec.Mounts)
+	got := []string{b.Spec.Mounts[n-4].Destination, b.Spec.Mounts[n-3].Destination, b.Spec.Mounts[n-2].Destination, b.Spec.Mounts[n-1].Destination}
+	want := []string{"/tmp/rel", "/mnt/x", "/b", dir + "/rootfsX/y"}
+	if !slices.Equal(got, want) {
+		t.Errorf("destinations %q, want %q", got, want)
+	}
+	if len(b.Warnings) != 1 || !strings.Contains(b.Warnings[0], "tmp/rel is not absolute") {
+		t.Errorf("warnings %q, want one for tmp/rel", b.Warnings)
+	}
 }

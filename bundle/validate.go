@@ -89,18 +89,17 @@ func checkProcess(s *specs.Spec) error {
 	if !filepath.IsAbs(p.Cwd) {
 		return fmt.Errorf("process.cwd %q must be an absolute path", p.Cwd)
 	}
-	if err := checkCapabilities(p.Capabilities); err != nil {
-		return err
-	}
+	// Unknown capability names are not an error: init leaves them out
+	// with a warning, as runc does.
 	return checkRlimits(p.Rlimits)
 }
 
 func checkMounts(s *specs.Spec) error {
 	for i, m := range s.Mounts {
-		// The spec still allows relative destinations ("relative to /"),
-		// deprecated; xrt refuses them to keep configs explicit.
-		if !filepath.IsAbs(m.Destination) {
-			return fmt.Errorf("mount destination %q must be an absolute path (mounts[%d])", m.Destination, i)
+		// The spec still allows relative destinations ("relative to /",
+		// deprecated): Load makes them absolute, with a warning, as runc.
+		if m.Destination == "" {
+			return fmt.Errorf("mount destination must not be empty (mounts[%d])", i)
 		}
 		if err := checkIDMapMount(s, &m); err != nil {
 			return fmt.Errorf("mount %s (mounts[%d]): %w", m.Destination, i, err)

@@ -48,15 +48,7 @@ func TestValidateErrors(t *testing.T) {
 		{"relative namespace path", func(s *specs.Spec) {
 			s.Linux.Namespaces[1] = specs.LinuxNamespace{Type: "network", Path: "x"}
 		}, `namespace "network" path "x" must be absolute`},
-		{"relative mount destination", func(s *specs.Spec) { s.Mounts[0].Destination = "x" }, `mount destination "x" must be an absolute path`},
-		{"empty mount destination", func(s *specs.Spec) { s.Mounts[2].Destination = "" }, `mount destination "" must be an absolute path`},
-		{"unknown bounding cap", func(s *specs.Spec) {
-			s.Process.Capabilities.Bounding = append(s.Process.Capabilities.Bounding, "CAP_FOO")
-		}, `unknown capability "CAP_FOO" in process.capabilities.bounding`},
-		{"unknown effective cap", func(s *specs.Spec) { s.Process.Capabilities.Effective = []string{"CAP_FOO"} }, `unknown capability "CAP_FOO" in process.capabilities.effective`},
-		{"unknown inheritable cap", func(s *specs.Spec) { s.Process.Capabilities.Inheritable = []string{"cap_chown"} }, `unknown capability "cap_chown" in process.capabilities.inheritable`},
-		{"unknown permitted cap", func(s *specs.Spec) { s.Process.Capabilities.Permitted = []string{"CAP_FOO"} }, `unknown capability "CAP_FOO" in process.capabilities.permitted`},
-		{"unknown ambient cap", func(s *specs.Spec) { s.Process.Capabilities.Ambient = []string{"CAP_FOO"} }, `unknown capability "CAP_FOO" in process.capabilities.ambient`},
+		{"empty mount destination", func(s *specs.Spec) { s.Mounts[2].Destination = "" }, `mount destination must not be empty`},
 		{"unknown rlimit", func(s *specs.Spec) {
 			s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_FOO"})
 		}, `unknown rlimit type "RLIMIT_FOO"`},

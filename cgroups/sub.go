@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -44,7 +45,7 @@ func SubJoin(m Manager, specs []string) (*Join, error) {
 		}
 		for c := range byCtrl {
 			if _, ok := v.dirs[c]; !ok {
-				return nil, fmt.Errorf("exec --cgroup: controller %q is not mounted on this host", c)
+				return nil, fmt.Errorf("exec --cgroup: unknown controller %q (not mounted on this host)", c)
 			}
 		}
 		if v.unified != nil {
@@ -58,7 +59,7 @@ func SubJoin(m Manager, specs []string) (*Join, error) {
 			continue
 		}
 		if _, err := os.Stat(d); err != nil {
-			return nil, fmt.Errorf("exec --cgroup: the sub-cgroup must exist: %w", err)
+			return nil, fmt.Errorf("exec --cgroup: adding pid to cgroup %s: the sub-cgroup must exist: %w", path.Dir(d), err)
 		}
 	}
 	return j, nil
@@ -66,23 +67,24 @@ func SubJoin(m Manager, specs []string) (*Join, error) {
 
 // parseSubSpecs splits --cgroup values into the path for every controller
 // and per-controller paths, refusing paths that leave the container's
-// cgroup.
+// cgroup. "/" is the container's own cgroup.
 func parseSubSpecs(specs []string) (all string, byCtrl map[string]string, err error) {
 	byCtrl = map[string]string{}
+	allGiven := false
 	for _, s := range specs {
 		ctrls, p, hasCtrls := strings.Cut(s, ":")
 		if !hasCtrls {
 			ctrls, p = "", s
 		}
-		clean := path.Clean("/" + p)
-		if p == "" || strings.Contains(p, "..") || clean == "/" {
-			return "", nil, fmt.Errorf("exec --cgroup %q: want [CONTROLLER[,CONTROLLER]:]PATH, a sub-cgroup of the container's without \"..\"", s)
+		if p == "" || slices.Contains(strings.Split(p, "/"), "..") {
+			return "", nil, fmt.Errorf("exec --cgroup %q: bad sub cgroup path: want [CONTROLLER[,CONTROLLER]:]PATH, a sub-cgroup of the container's without \"..\"", s)
 		}
+		clean := path.Clean("/" + p)
 		if !hasCtrls {
-			if all != "" {
+			if allGiven {
 				return "", nil, fmt.Errorf("exec --cgroup %q: a path for every controller was already given", s)
 			}
-			all = clean
+			all, allGiven = clean, true
 			continue
 		}
 		for _, c := range strings.Split(ctrls, ",") {

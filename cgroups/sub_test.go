@@ -21,8 +21,9 @@ func TestParseSubSpecs(t *testing.T) {
 		{[]string{"memory,pids:m", "cpu:c"}, "", map[string]string{"memory": "/m", "pids": "/m", "cpu": "/c"}, ""},
 		{[]string{"x", "memory:m"}, "/x", map[string]string{"memory": "/m"}, ""},
 		{[]string{"x", "y"}, "", nil, "already given"},
-		{[]string{"../up"}, "", nil, `without ".."`},
-		{[]string{"/"}, "", nil, "want [CONTROLLER"},
+		{[]string{"../up"}, "", nil, "bad sub cgroup path"},
+		{[]string{"a/../../up"}, "", nil, "bad sub cgroup path"},
+		{[]string{"/"}, "/", map[string]string{}, ""},
 		{[]string{""}, "", nil, "want [CONTROLLER"},
 		{[]string{"memory,:m"}, "", nil, "empty controller"},
 	} {

@@ -50,6 +50,21 @@ func SetRaw(f *os.File) (restore func() error, err error) {
 	return restore, nil
 }
 
+// ClearONLCR turns off the NL -> CR NL translation of the pty whose
+// master (or slave) f is.
+func ClearONLCR(f *os.File) error {
+	fd := int(f.Fd())
+	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return fmt.Errorf("clear ONLCR on %s: TCGETS: %w", f.Name(), err)
+	}
+	t.Oflag &^= unix.ONLCR
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, t); err != nil {
+		return fmt.Errorf("clear ONLCR on %s: TCSETS: %w", f.Name(), err)
+	}
+	return nil
+}
+
 // Proxy copies in to master and master to out, each in its own goroutine.
 // done is closed once master's output is over: a read returned EOF or EIO
 // (EIO is what a pty master reads once every fd of its slave is closed,

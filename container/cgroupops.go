@@ -98,16 +98,17 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	return c.writeJSON(configFile, spec)
 }
 
-// KillAll sends sig to every process of the container, init last.
+// KillAll sends sig to every process of the container, init last. A
+// container already stopped is no error (runc 1.5's `kill --all`).
 func (c *Container) KillAll(sig unix.Signal) error {
 	if st := c.Status(); st == Stopped {
-		return fmt.Errorf("cannot kill container %q: it is not running", c.ID)
+		return nil
 	}
 	// Held from before the others are signalled: an init that waits for
 	// them (a shell's "wait") may exit on its own before its turn.
 	fd, err := c.pidfd()
 	if err != nil {
-		return fmt.Errorf("cannot kill container %q: it is not running", c.ID)
+		return nil
 	}
 	defer unix.Close(fd)
 	pids, err := c.Processes()

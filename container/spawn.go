@@ -17,6 +17,7 @@ import (
 	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/handshake"
+	"xrt/logs"
 	"xrt/nsenter"
 )
 
@@ -80,6 +81,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		containerinit.EnvConfig + "=" + fd(cfgR),
 		nsenter.EnvNS + "=" + o.namespaces,
 		nsenter.EnvTimeNS + "=" + timeOffsets(o.cfg.Spec),
+	}
+	if logs.Debugging() {
+		env = append(env, nsenter.EnvDebug+"=1")
 	}
 	if o.fifo != nil {
 		env = append(env, containerinit.EnvFifo+"="+fd(o.fifo))
@@ -235,6 +239,8 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			err = parent.Send(handshake.Msg{Type: handshake.Ack})
 		case handshake.Ready:
 			return p, nil
+		case handshake.Log:
+			logs.Write(m.Level, m.Message)
 		default:
 			return p, fmt.Errorf("init sent an unknown message %q", m.Type)
 		}

@@ -2,6 +2,8 @@ package containerinit
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -12,11 +14,14 @@ import (
 // capSets are the five capability sets as bit masks.
 type capSets struct{ bounding, effective, permitted, inheritable, ambient uint64 }
 
-func parseCaps(c *specs.LinuxCapabilities) (capSets, error) {
-	var s capSets
+// parseCaps turns the names into masks. A name that is unknown, or that
+// this kernel does not have, is left out and returned: runc ignores them
+// with a warning, and engines write lists made for newer kernels.
+func parseCaps(c *specs.LinuxCapabilities) (s capSets, ignored []string) {
 	if c == nil {
 		return s, nil
 	}
+	last := lastCap()
 	for _, set := range []struct {
 		names []string
 		bits  *uint64
@@ -26,13 +31,32 @@ func parseCaps(c *specs.LinuxCapabilities) (capSets, error) {
 	} {
 		for _, name := range set.names {
 			n, ok := bundle.CapabilityNumber(name)
-			if !ok {
-				return s, fmt.Errorf("unknown capability %q", name)
+			if !ok || n > last {
+				if !slices.Contains(ignored, name) {
+					ignored = append(ignored, name)
+				}
+				continue
 			}
 			*set.bits |= 1 << uint(n)
 		}
 	}
-	return s, nil
+	return s, ignored
+}
+
+// lastCap is the highest capability number this kernel knows.
+func lastCap() int {
+	n := 0
+	for ; n < 64; n++ {
+		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0); err != nil {
+			break
+		}
+	}
+	return n - 1
+}
+
+// ignoredCapsWarning is runc's wording, which people grep for.
+func ignoredCapsWarning(names []string) string {
+	return "ignoring unknown or unavailable capabilities: [" + strings.Join(names, " ") + "]"
 }
 
 // dropBounding removes from the bounding set every capability not in keep.
@@ -52,8 +76,11 @@ func dropBounding(keep uint64) error {
 	return nil
 }
 
-// applyCaps sets effective, permitted, inheritable and ambient on this thread.
-func applyCaps(s capSets) error {
+// applyCaps sets effective, permitted, inheritable and ambient on this
+// thread. An ambient capability the kernel refuses (it must also be
+// permitted and inheritable) is a warning, as with runc: `runc spec` of
+// runc 1.1 lists ambient capabilities without inheritable ones.
+func applyCaps(s capSets, warn func(string)) error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	data := [2]unix.CapUserData{
 		{Effective: uint32(s.effective), Permitted: uint32(s.permitted), Inheritable: uint32(s.inheritable)},
@@ -70,7 +97,7 @@ func applyCaps(s capSets) error {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {
-			return fmt.Errorf("raise ambient capability %s (it must also be permitted and inheritable): %w", bundle.CapabilityNames[c], err)
+			warn(fmt.Sprintf("can't raise ambient capability %s: %v (it must also be permitted and inheritable)", bundle.CapabilityNames[c], err))
 		}
 	}
 	return nil

@@ -25,6 +25,7 @@ func Run() error {
 	// from here to execve happens on this one.
 	runtime.LockOSThread()
 	conn := &parent{Conn: handshake.FromFD(envFD(nsenter.EnvSync))}
+	conn.debug("child process in init(): the Go half of xrt init starts")
 	err := run(conn)
 	if err != nil && conn.SendError(err) != nil {
 		// The parent is gone (we are past start): the container's stderr
@@ -85,13 +86,21 @@ func run(conn *parent) error {
 	if cwd == "" {
 		cwd = "/"
 	}
-	path, err := lookPath(p.Args[0], cwd, p.Env)
+	environ := env(p)
+	path, err := lookPath(p.Args[0], cwd, environ)
 	if err != nil {
 		return err
 	}
-	if err := setupProcess(spec, sec); err != nil {
+	// Only stdio and the preserved fds may reach the container's program.
+	// Marked now, before a seccomp profile (loaded in setupProcess when
+	// there is no no_new_privs) can forbid the calls that do it.
+	if err := closeOnExecFrom(3 + cfg.PreserveFDs); err != nil {
 		return err
 	}
+	if err := setupProcess(spec, sec, conn.warn); err != nil {
+		return err
+	}
+	conn.debug("init: closing the pipe to signal completion (ready, waiting for start)")
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
 		return err
 	}
@@ -103,21 +112,17 @@ func run(conn *parent) error {
 		}
 		if h := spec.Hooks; h != nil {
 			state.Status = specs.StateRunning
-			if err := hooks.Run("startContainer", h.StartContainer, &state); err != nil {
+			if err := hooks.RunWithEnv("startContainer", h.StartContainer, &state, environ); err != nil {
 				return err
 			}
 		}
-	}
-	// Only stdio and the preserved fds may reach the container's program.
-	if err := unix.CloseRange(uint(3+cfg.PreserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("close fds: %w", err)
 	}
 	if !sec.early(p) {
 		if err := sec.load(); err != nil {
 			return err
 		}
 	}
-	if err := syscall.Exec(path, p.Args, env(p)); err != nil {
+	if err := syscall.Exec(path, p.Args, environ); err != nil {
 		return fmt.Errorf("exec %s: %w", path, err)
 	}
 	return nil
@@ -154,6 +159,12 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 				return err
 			}
 		}
+		// Run from the root, as runc does: hooks use paths relative to it.
+		if len(h.CreateContainer) > 0 {
+			if err := unix.Chdir(cfg.Rootfs); err != nil {
+				return fmt.Errorf("chdir to the rootfs for the createContainer hooks: %w", err)
+			}
+		}
 		if err := hooks.Run("createContainer", h.CreateContainer, state); err != nil {
 			return err
 		}
@@ -173,6 +184,9 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 		}
 	}
 	if err := setupKernel(spec); err != nil {
+		return err
+	}
+	if err := setupLoopback(spec); err != nil {
 		return err
 	}
 	if newMountNS {

@@ -57,15 +57,30 @@ func executable(path string) error {
 	return unix.Access(path, unix.X_OK)
 }
 
-// env is process.env, with HOME added from the container's /etc/passwd when
-// the config does not set it, as a login would.
+// env is process.env as the program sees it, as runc makes it: a name
+// listed twice is there once, with its last value, where it first came;
+// an unset or empty HOME is set from the container's /etc/passwd.
 func env(p *specs.Process) []string {
+	out := make([]string, 0, len(p.Env)+1)
+	at := make(map[string]int, len(p.Env))
 	for _, kv := range p.Env {
-		if strings.HasPrefix(kv, "HOME=") {
-			return p.Env
+		name, _, _ := strings.Cut(kv, "=")
+		if i, ok := at[name]; ok {
+			out[i] = kv
+			continue
+		}
+		at[name] = len(out)
+		out = append(out, kv)
+	}
+	if i, ok := at["HOME"]; !ok || out[i] == "HOME=" {
+		home := "HOME=" + homeDir(p.User.UID)
+		if ok {
+			out[i] = home
+		} else {
+			out = append(out, home)
 		}
 	}
-	return append(p.Env[:len(p.Env):len(p.Env)], "HOME="+homeDir(p.User.UID))
+	return out
 }
 
 func homeDir(uid uint32) string {

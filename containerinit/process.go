@@ -1,6 +1,7 @@
 package containerinit
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 
@@ -14,7 +15,7 @@ import (
 // setupProcess turns init into the container's process, short of exec:
 // rlimits, oomScoreAdj, personality, user, capabilities, no_new_privs, umask
 // and cwd, in the order the kernel's permission checks need.
-func setupProcess(s *specs.Spec, sec *seccompStep) error {
+func setupProcess(s *specs.Spec, sec *seccompStep, warn func(string)) error {
 	p := s.Process
 	for _, rl := range p.Rlimits {
 		n, ok := bundle.RlimitNumber(rl.Type)
@@ -29,9 +30,9 @@ func setupProcess(s *specs.Spec, sec *seccompStep) error {
 	if err := setupProcessKernel(s); err != nil {
 		return err
 	}
-	caps, err := parseCaps(p.Capabilities)
-	if err != nil {
-		return err
+	caps, ignored := parseCaps(p.Capabilities)
+	if len(ignored) > 0 {
+		warn(ignoredCapsWarning(ignored))
 	}
 	// While init still has its capabilities and before no_new_privs, which
 	// would limit the AppArmor transition. The labels apply at execve.
@@ -46,10 +47,20 @@ func setupProcess(s *specs.Spec, sec *seccompStep) error {
 	if err := dropBounding(caps.bounding); err != nil {
 		return err
 	}
+	// The cwd is tried as root first (a directory the container's user
+	// cannot search, on the way to one it can), and again as the user when
+	// root may not enter it (a root-squashed or 0700 volume of the user).
+	cwdDone := false
+	switch err := chdir(p.Cwd); {
+	case err == nil:
+		cwdDone = true
+	case !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM):
+		return err
+	}
 	if err := setUser(p.User); err != nil {
 		return err
 	}
-	if err := applyCaps(caps); err != nil {
+	if err := applyCaps(caps, warn); err != nil {
 		return err
 	}
 	if p.NoNewPrivileges {
@@ -62,15 +73,25 @@ func setupProcess(s *specs.Spec, sec *seccompStep) error {
 		mask = int(*p.User.Umask)
 	}
 	unix.Umask(mask)
-	cwd := p.Cwd
+	if !cwdDone {
+		if err := chdir(p.Cwd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chdir changes to process.cwd ("/" when empty) and checks that it is
+// inside the container's root: a cwd reached through a leaked host fd
+// named as /proc/self/fd/N (CVE-2024-21626) has no path from the root,
+// and getcwd says "unreachable".
+func chdir(cwd string) error {
 	if cwd == "" {
 		cwd = "/"
 	}
 	if err := unix.Chdir(cwd); err != nil {
 		return fmt.Errorf("chdir to process.cwd %q: %w", cwd, err)
 	}
-	// A cwd outside the root (a leaked host fd named as /proc/self/fd/N,
-	// CVE-2024-21626) has no path from it: getcwd says "unreachable".
 	if _, err := unix.Getwd(); err != nil {
 		return fmt.Errorf("process.cwd %q is outside the container's root: refused", cwd)
 	}

@@ -23,6 +23,7 @@ const (
 	State   = "state"   // parent → init: the runtime-spec state, for hooks
 	Hooks   = "hooks"   // init → parent: run createRuntime and prestart hooks now
 	Ready   = "ready"   // init → parent: set up, about to block on exec.fifo
+	Log     = "log"     // init → parent: log Message at Level; no reply
 	Error   = "error"   // either way: Message says what failed
 )
 
@@ -31,6 +32,7 @@ type Msg struct {
 	Type    string          `json:"type"`
 	Pid     int             `json:"pid,omitempty"`
 	Message string          `json:"message,omitempty"`
+	Level   string          `json:"level,omitempty"` // of a Log: debug, info, warning`
 	State   json.RawMessage `json:"state,omitempty"`
 }
 

@@ -16,8 +16,16 @@ import (
 )
 
 // Run runs hs in order and stops at the first failure. kind names the hook
-// point (createRuntime, poststart, ...) in errors.
+// point (createRuntime, poststart, ...) in errors, as runc words them
+// ("error running prestart hook #1: ..."), which tools grep for.
 func Run(kind string, hs []specs.Hook, state *specs.State) error {
+	return RunWithEnv(kind, hs, state, nil)
+}
+
+// RunWithEnv is Run, with env for the hooks that set none: runc runs
+// startContainer hooks with the container process's environment (not in
+// the runtime-spec, but engines' hooks rely on it).
+func RunWithEnv(kind string, hs []specs.Hook, state *specs.State, env []string) error {
 	if len(hs) == 0 {
 		return nil
 	}
@@ -26,14 +34,14 @@ func Run(kind string, hs []specs.Hook, state *specs.State) error {
 		return fmt.Errorf("%s hook: encode state: %w", kind, err)
 	}
 	for i := range hs {
-		if err := run(&hs[i], input); err != nil {
-			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, hs[i].Path, err)
+		if err := run(&hs[i], input, env); err != nil {
+			return fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, hs[i].Path, err)
 		}
 	}
 	return nil
 }
 
-func run(h *specs.Hook, input []byte) error {
+func run(h *specs.Hook, input []byte, defaultEnv []string) error {
 	ctx := context.Background()
 	if h.Timeout != nil {
 		var cancel context.CancelFunc
@@ -45,6 +53,9 @@ func run(h *specs.Hook, input []byte) error {
 		cmd.Args = h.Args
 	}
 	cmd.Env = h.Env
+	if cmd.Env == nil {
+		cmd.Env = defaultEnv
+	}
 	if cmd.Env == nil {
 		cmd.Env = []string{}
 	}

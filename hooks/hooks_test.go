@@ -169,7 +169,7 @@ func TestRunFailure(t *testing.T) {
 		t.Fatal("Run of a failing hook succeeded")
 	}
 	msg := err.Error()
-	for _, want := range []string{"prestart hook #1 (" + bad + ")", "exit status 3", "to stdout", "to stderr"} {
+	for _, want := range []string{"error running prestart hook #1: " + bad + ":", "exit status 3", "to stdout", "to stderr"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not contain %q", msg, want)
 		}
@@ -182,14 +182,14 @@ func TestRunFailure(t *testing.T) {
 	// Without output, the bare exit status.
 	silent := script(t, dir, "silent", "exit 1\n")
 	err = Run("poststop", []specs.Hook{{Path: silent}}, testState())
-	if want := "poststop hook #0 (" + silent + "): exit status 1"; err == nil || err.Error() != want {
+	if want := "error running poststop hook #0: " + silent + ": exit status 1"; err == nil || err.Error() != want {
 		t.Errorf("silent failure = %v, want %q", err, want)
 	}
 
 	// A hook that is not there.
 	missing := filepath.Join(dir, "missing")
 	err = Run("createContainer", []specs.Hook{{Path: missing}}, testState())
-	if err == nil || !strings.Contains(err.Error(), "createContainer hook #0 ("+missing+")") {
+	if err == nil || !strings.Contains(err.Error(), "error running createContainer hook #0: "+missing+":") {
 		t.Errorf("missing hook = %v", err)
 	}
 }
@@ -204,7 +204,7 @@ func TestRunStopsAtFirstFailure(t *testing.T) {
 		{Path: script(t, dir, "three", "touch '"+third+"'\n")},
 	}
 	err := Run("createRuntime", hs, testState())
-	if err == nil || !strings.Contains(err.Error(), "createRuntime hook #1 (") {
+	if err == nil || !strings.Contains(err.Error(), "error running createRuntime hook #1: ") {
 		t.Fatalf("Run = %v, want hook #1 to fail", err)
 	}
 	if _, err := os.Stat(first); err != nil {
@@ -226,7 +226,7 @@ func TestRunTimeout(t *testing.T) {
 	if err == nil {
 		t.Fatal("a hook past its timeout succeeded")
 	}
-	if want := "poststart hook #0 (" + path + "): timed out after 1s"; err.Error() != want {
+	if want := "error running poststart hook #0: " + path + ": timed out after 1s"; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 	if took < 900*time.Millisecond || took > 2500*time.Millisecond {

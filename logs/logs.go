@@ -66,6 +66,20 @@ func write(level, msg string) {
 	w.Write(append(line, '\n'))
 }
 
+// Write logs msg at level (debug, info, warning, error), as a line that
+// init sent. An unknown level is logged as info.
+func Write(level, msg string) {
+	switch level {
+	case "debug", "info", "warning", "error":
+	default:
+		level = "info"
+	}
+	write(level, msg)
+}
+
+// Debugging says whether --debug was given.
+func Debugging() bool { return debug }
+
 // Errorf logs at error level.
 func Errorf(format string, a ...any) { write("error", fmt.Sprintf(format, a...)) }
 

@@ -270,6 +270,8 @@ __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char
 	}
 
 	expect("go");
+	if (getenv("_XRT_DEBUG"))
+		send_json("{\"type\":\"log\",\"level\":\"debug\",\"message\":\"nsexec container setup: nsenter joins and creates the namespaces\"}");
 	parse_namespaces(getenv("_XRT_NS"));
 
 	// Open every path before joining anything: a joined mount namespace

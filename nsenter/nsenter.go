@@ -17,6 +17,7 @@ const (
 	EnvSync   = "_XRT_SYNC_FD" // fd of the SOCK_SEQPACKET socket to the parent
 	EnvNS     = "_XRT_NS"      // comma list: "pid,mount" to create, "network=/path" to join
 	EnvTimeNS = "_XRT_TIMENS"  // lines for /proc/self/timens_offsets
+	EnvDebug  = "_XRT_DEBUG"   // set with --debug: init sends debug lines to the parent's log
 	// EnvHostMntNS is the caller's mount namespace when init is born in a
 	// private one (the seal's): init returns to it when the container has
 	// no mount namespace of its own.

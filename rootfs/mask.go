@@ -16,14 +16,27 @@ func Finalize(c *Config) error {
 		return fmt.Errorf("open /: %w", err)
 	}
 	l := c.linux()
-	f := finalizer{root: rootfd, null: -1, label: l.MountLabel}
+	f := finalizer{root: rootfd, null: -1, maskDir: -1, label: l.MountLabel}
 	defer f.close()
 	for _, p := range l.ReadonlyPaths {
 		if err := f.readonly(p); err != nil {
 			return fmt.Errorf("readonly path %s: %w", p, err)
 		}
 	}
+	for _, dest := range c.lateReadonly {
+		if err := f.makeReadonly(dest); err != nil {
+			return fmt.Errorf("make mount %s read-only: %w", dest, err)
+		}
+	}
+	masked := make(map[string]bool, len(l.MaskedPaths))
 	for _, p := range l.MaskedPaths {
+		// A path listed twice is masked once: a second mount would only
+		// stack on the first.
+		if clean := cleanRel(p); masked[clean] {
+			continue
+		} else {
+			masked[clean] = true
+		}
 		if err := f.mask(p); err != nil {
 			return fmt.Errorf("mask %s: %w", p, err)
 		}
@@ -68,6 +81,7 @@ func rootPropagation(p string) uintptr {
 type finalizer struct {
 	root     int
 	null     int  // verified /dev/null, opened on first use
+	maskDir  int  // the read-only tmpfs of the first masked directory, shared by the others
 	procOK   bool // /proc checked to be a procfs
 	procFail error
 	label    string // SELinux mount label for the masking tmpfs
@@ -76,6 +90,7 @@ type finalizer struct {
 func (f *finalizer) close() {
 	unix.Close(f.root)
 	closeFd(f.null)
+	closeFd(f.maskDir)
 }
 
 // open resolves p inside the new root; a missing path is (-1, nil).
@@ -144,8 +159,21 @@ func (f *finalizer) readonly(p string) error {
 	return nil
 }
 
+// makeReadonly makes the mount at dest read-only, by itself: the mounts
+// under it keep their flags.
+func (f *finalizer) makeReadonly(dest string) error {
+	fd, err := openat2(f.root, cleanRel(dest), unix.O_PATH|unix.O_DIRECTORY, inRoot)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return setMountAttr(fd, unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}, 0)
+}
+
 // mask hides p: a directory under an empty read-only tmpfs, anything else
-// under /dev/null. A symlink anywhere in p is refused.
+// under /dev/null. A symlink anywhere in p is refused. Every masked
+// directory shows the same tmpfs (binds of the first), as with runc: one
+// superblock per container, not one per path.
 func (f *finalizer) mask(p string) error {
 	fd, err := f.open(p, inRoot|unix.RESOLVE_NO_SYMLINKS)
 	if fd < 0 {
@@ -156,13 +184,17 @@ func (f *finalizer) mask(p string) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+	dir := st.Mode&unix.S_IFMT == unix.S_IFDIR
+	switch {
+	case dir && f.maskDir >= 0:
+		err = unix.Mount(procFd(f.maskDir), procFd(fd), "", unix.MS_BIND, "")
+	case dir:
 		data := ""
 		if f.label != "" && selinuxEnabled() {
 			data = `context="` + f.label + `"`
 		}
 		err = unix.Mount("tmpfs", procFd(fd), "tmpfs", unix.MS_RDONLY, data)
-	} else {
+	default:
 		var null int
 		if null, err = f.devNull(); err != nil {
 			return err
@@ -173,10 +205,15 @@ func (f *finalizer) mask(p string) error {
 		return err
 	}
 	top, err := landedIn(f.root, fd, p)
-	if err == nil {
-		unix.Close(top)
+	if err != nil {
+		return err
 	}
-	return err
+	if dir && f.maskDir < 0 {
+		f.maskDir = top
+		return nil
+	}
+	unix.Close(top)
+	return nil
 }
 
 // devNull opens the container's /dev/null once and checks that it is the

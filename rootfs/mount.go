@@ -18,6 +18,8 @@ type mounter struct {
 	cgroupns   bool
 	cgroupPath string // the container's cgroup path, for cgroup mounts
 	label      string // SELinux mount label, empty unless SELinux is on
+	// lateReadonly: see Config.lateReadonly.
+	lateReadonly []string
 }
 
 // mount performs one spec mount.
@@ -113,6 +115,26 @@ func (m *mounter) settle(dstfd int, dest string, o *MountOptions) error {
 // filesystem mounts a new instance of a filesystem (proc, sysfs, tmpfs,
 // devpts, mqueue, cgroup2, anything else) on dest.
 func (m *mounter) filesystem(sm *specs.Mount, dest string, o *MountOptions) error {
+	if sm.Type == "proc" || sm.Type == "sysfs" {
+		if err := m.ordinaryDir(sm.Type, dest); err != nil {
+			return err
+		}
+	}
+	data := o.Data
+	flags := o.Flags
+	if sm.Type == "tmpfs" || dest == "/dev" {
+		// Read-only once its contents are made (Finalize), as with runc:
+		// /dev gets devices and mount points, and a tmpfs may be a parent.
+		if flags&unix.MS_RDONLY != 0 {
+			flags &^= unix.MS_RDONLY
+			m.lateReadonly = append(m.lateReadonly, dest)
+		}
+	}
+	if sm.Type == "tmpfs" {
+		// A tmpfs over an existing directory keeps its mode unless the
+		// options give one (runc 1.2 and later).
+		data = joinData(m.existingMode(dest), data)
+	}
 	dstfd, err := m.destination(dest, true)
 	if err != nil {
 		return err
@@ -122,11 +144,10 @@ func (m *mounter) filesystem(sm *specs.Mount, dest string, o *MountOptions) erro
 	if src == "" {
 		src = sm.Type
 	}
-	data := o.Data
 	if m.label != "" && (sm.Type == "tmpfs" || sm.Type == "devpts") {
 		data = joinData(data, `context="`+m.label+`"`)
 	}
-	err = unix.Mount(src, procFd(dstfd), sm.Type, o.Flags, data)
+	err = unix.Mount(src, procFd(dstfd), sm.Type, flags, data)
 	if err == unix.EPERM && m.userns {
 		// A user namespace cannot mount sysfs without its own network
 		// namespace, nor mqueue without its own IPC namespace: show the
@@ -247,5 +268,45 @@ func joinData(a, b string) string {
 	if a == "" {
 		return b
 	}
+	if b == "" {
+		return a
+	}
 	return a + "," + b
+}
+
+// ordinaryDir refuses a proc or sysfs destination that exists as anything
+// but a directory (a symlink above all: mounting through one has been an
+// attack on runtimes), in runc's words.
+func (m *mounter) ordinaryDir(fstype, dest string) error {
+	fd, err := openat2(m.root, cleanRel(dest), unix.O_PATH|unix.O_NOFOLLOW, inRoot)
+	if err == unix.ENOENT {
+		return nil
+	}
+	if err != nil {
+		return &destError{dest, err}
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return &destError{dest, err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return &destError{dest, fmt.Errorf("filesystem %q must be mounted on ordinary directory", fstype)}
+	}
+	return nil
+}
+
+// existingMode is "mode=NNNN" of the directory at dest, "" when there is
+// none yet.
+func (m *mounter) existingMode(dest string) string {
+	fd, err := openat2(m.root, cleanRel(dest), unix.O_PATH, inRoot)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return ""
+	}
+	return fmt.Sprintf("mode=%04o", st.Mode&0o7777)
 }

@@ -39,6 +39,11 @@ type Config struct {
 	// detached mount of its source with the idmapping applied, prepared by
 	// the parent (init lacks the privilege over the source filesystem).
 	IDMapped map[int]int
+
+	// lateReadonly are the destinations of read-only tmpfs mounts (and
+	// /dev), mounted writable by Prepare so that devices, mount points and
+	// modes can be made in them, and made read-only by Finalize.
+	lateReadonly []string
 }
 
 func (c *Config) linux() *specs.Linux {
@@ -93,6 +98,7 @@ func Prepare(c *Config) error {
 			return err
 		}
 	}
+	c.lateReadonly = m.lateReadonly
 	return m.createDevices(c)
 }
 
