@@ -91,6 +91,9 @@ func checkProcess(s *specs.Spec) error {
 	}
 	// Unknown capability names are not an error: init leaves them out
 	// with a warning, as runc does.
+	if err := checkSchedulingSettings(s); err != nil {
+		return err
+	}
 	return checkRlimits(p.Rlimits)
 }
 

@@ -26,8 +26,11 @@ type CreateOpts struct {
 	// MakeRoot, when set, makes the root filesystem at Bundle.Rootfs (image
 	// mode's overlay). It runs in init's mount namespace while init starts
 	// where it can, else before init (see spawnOpts.makeRoot).
-	MakeRoot     func() error
-	PidFile      string
+	MakeRoot func() error
+	PidFile  string
+	// PidfdSocket receives a pidfd of init (SCM_RIGHTS), for engines that
+	// watch and signal it without pid reuse races.
+	PidfdSocket  string
 	NoPivot      bool
 	NoNewKeyring bool
 	PreserveFDs  int
@@ -175,6 +178,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	}
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, c.Pid); err != nil {
+			return nil, err
+		}
+	}
+	if o.PidfdSocket != "" {
+		if err := sendPidfd(o.PidfdSocket, c.Pid); err != nil {
 			return nil, err
 		}
 	}

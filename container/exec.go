@@ -17,6 +17,7 @@ type ExecOpts struct {
 	Spec         *specs.Spec // the container's, from Container.Spec
 	Process      *specs.Process
 	PidFile      string
+	PidfdSocket  string // as in CreateOpts
 	PreserveFDs  int
 	IgnorePaused bool
 	// Cgroups puts the process in existing sub-cgroups of the container's:
@@ -85,6 +86,11 @@ func (c *Container) Exec(o *ExecOpts) (pid int, master *os.File, err error) {
 	}
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, p.pid); err != nil {
+			return p.pid, master, err
+		}
+	}
+	if o.PidfdSocket != "" {
+		if err := sendPidfd(o.PidfdSocket, p.pid); err != nil {
 			return p.pid, master, err
 		}
 	}

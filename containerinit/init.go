@@ -29,8 +29,8 @@ func Run() error {
 	err := run(conn)
 	if err != nil && conn.SendError(err) != nil {
 		// The parent is gone (we are past start): the container's stderr
-		// is the only place left to say it.
-		fmt.Fprintln(os.Stderr, "xrt init:", err)
+		// is the only place left to say it, as the one line runc writes.
+		fmt.Fprintln(os.Stderr, err)
 	}
 	return err
 }
@@ -55,7 +55,22 @@ func run(conn *parent) error {
 	spec := cfg.Spec
 	// First of all, before anything of the container's can run (hooks are
 	// forked from this thread too), into the container's cgroup.
+	affinity := spec.Process.ExecCPUAffinity
+	if affinity != nil && affinity.Initial != "" {
+		if err := setAffinity(affinity.Initial); err != nil {
+			return err
+		}
+	}
 	if err := joinCgroup(); err != nil {
+		return err
+	}
+	// Inside the cgroup: the final affinity, or every CPU its cpuset has
+	// (not the caller's: `taskset -c 0 xrt run` pins only xrt).
+	final := ""
+	if affinity != nil {
+		final = affinity.Final
+	}
+	if err := setAffinity(final); err != nil {
 		return err
 	}
 	if !cfg.Exec {

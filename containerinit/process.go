@@ -30,6 +30,9 @@ func setupProcess(s *specs.Spec, sec *seccompStep, warn func(string)) error {
 	if err := setupProcessKernel(s); err != nil {
 		return err
 	}
+	if err := setupScheduling(s); err != nil {
+		return err
+	}
 	caps, ignored := parseCaps(p.Capabilities)
 	if len(ignored) > 0 {
 		warn(ignoredCapsWarning(ignored))

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -291,6 +292,11 @@ __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char
 		// side sets the container's user later.
 		if (setresgid(0, 0, 0) == 0)
 			(void)setresuid(0, 0, 0);
+		// The credential change made us non-dumpable, and /proc/self of a
+		// non-dumpable process belongs to the host's root, unmapped here:
+		// timens_offsets, and the Go side's /proc/self files, would be
+		// out of reach.
+		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	}
 	for (struct nsdef *ns = namespaces + 1; ns->name; ns++)
 		join(ns);

@@ -2,8 +2,12 @@ package rootfs
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"xrt/mountinfo"
 )
 
 // Pivot makes c.Rootfs the root directory and leaves the working directory
@@ -16,6 +20,9 @@ func Pivot(c *Config) error {
 		return fmt.Errorf("chdir to rootfs: %w", err)
 	}
 	if c.NoPivot {
+		if err := hideFullProcAndSys(c.Rootfs); err != nil {
+			return err
+		}
 		if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
 			return fmt.Errorf("move rootfs to /: %w", err)
 		}
@@ -39,6 +46,33 @@ func Pivot(c *Config) error {
 	}
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to /: %w", err)
+	}
+	return nil
+}
+
+// hideFullProcAndSys detaches every whole procfs and sysfs mount outside
+// rootfs, or covers it with an empty tmpfs when it cannot be detached.
+// Without pivot_root the host's tree stays in the mount namespace under the
+// moved root, and the kernel lets a user namespace mount a new procfs or
+// sysfs when some mount of it there is fully visible: masked paths would be
+// one `unshare -mrpf mount -t proc` away from being undone.
+func hideFullProcAndSys(rootfs string) error {
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (bool, bool) {
+		full := (m.FSType == "proc" || m.FSType == "sysfs") && m.Root == "/"
+		return !full || m.Mountpoint == rootfs || strings.HasPrefix(m.Mountpoint, rootfs+"/"), false
+	})
+	if err != nil {
+		return fmt.Errorf("no-pivot: list mounts: %w", err)
+	}
+	// Deepest first: /proc/sys/fs/binfmt_misc and friends go before /proc.
+	slices.SortFunc(mounts, func(a, b *mountinfo.Info) int { return len(b.Mountpoint) - len(a.Mountpoint) })
+	for _, m := range mounts {
+		if unix.Unmount(m.Mountpoint, unix.MNT_DETACH) == nil {
+			continue
+		}
+		if err := unix.Mount("tmpfs", m.Mountpoint, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0"); err != nil {
+			return fmt.Errorf("no-pivot: hide the %s mount at %s of the host: %w", m.FSType, m.Mountpoint, err)
+		}
 	}
 	return nil
 }

@@ -390,9 +390,9 @@ func checkDev(t *testing.T, path string, mode uint32, major, minor uint32, uid, 
 	}
 }
 
-type mountinfo struct{ text string }
+type mountTable struct{ text string }
 
-func readMountinfo(t *testing.T) mountinfo {
+func readMountinfo(t *testing.T) mountTable {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
@@ -402,11 +402,11 @@ func readMountinfo(t *testing.T) mountinfo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mountinfo{string(b)}
+	return mountTable{string(b)}
 }
 
 // line is the topmost (last) mount at point.
-func (mi mountinfo) line(point string) string {
+func (mi mountTable) line(point string) string {
 	var last string
 	for l := range strings.Lines(mi.text) {
 		if f := strings.Fields(l); len(f) > 4 && f[4] == point {
@@ -416,7 +416,7 @@ func (mi mountinfo) line(point string) string {
 	return last
 }
 
-func (mi mountinfo) fstype(point string) string {
+func (mi mountTable) fstype(point string) string {
 	_, right, ok := strings.Cut(mi.line(point), " - ")
 	if !ok {
 		return ""
@@ -424,7 +424,7 @@ func (mi mountinfo) fstype(point string) string {
 	return strings.Fields(right)[0]
 }
 
-func (mi mountinfo) hasOpt(point, opt string) bool {
+func (mi mountTable) hasOpt(point, opt string) bool {
 	f := strings.Fields(mi.line(point))
 	return len(f) > 5 && strings.Contains(","+f[5]+",", ","+opt+",")
 }
