@@ -7,6 +7,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"xrt/logs"
 	"xrt/seccomp"
 )
 
@@ -26,6 +27,7 @@ func (c *Container) compileSeccomp(spec *specs.Spec) (*seccomp.Program, *os.File
 	if err != nil {
 		return nil, nil, fmt.Errorf("linux.seccomp: %w", err)
 	}
+	logs.Debugf("seccomp filter flags: %d", prog.LoadFlags())
 	if !prog.Notify {
 		return prog, nil, nil
 	}

@@ -115,6 +115,14 @@ func run(conn *parent) error {
 	if err := setupProcess(spec, sec, conn.warn); err != nil {
 		return err
 	}
+	// With no_new_privs the filter comes last of the set-up, before the
+	// wait for start: the startContainer hooks run under it, as with runc,
+	// and create fails, not start, when it cannot be loaded.
+	if !sec.early(p) {
+		if err := sec.load(); err != nil {
+			return err
+		}
+	}
 	conn.debug("init: closing the pipe to signal completion (ready, waiting for start)")
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
 		return err
@@ -130,11 +138,6 @@ func run(conn *parent) error {
 			if err := hooks.RunWithEnv("startContainer", h.StartContainer, &state, environ); err != nil {
 				return err
 			}
-		}
-	}
-	if !sec.early(p) {
-		if err := sec.load(); err != nil {
-			return err
 		}
 	}
 	if err := syscall.Exec(path, p.Args, environ); err != nil {

@@ -79,7 +79,7 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 			notify = true
 			for _, n := range sc.Names {
 				if isNotifyForbidden(n) {
-					return nil, fmt.Errorf("linux.seccomp.syscalls[%d]: SCMP_ACT_NOTIFY cannot be used for %s: the runtime needs it to pass the listener fd on after loading the filter", i, n)
+					return nil, fmt.Errorf("linux.seccomp.syscalls[%d]: SCMP_ACT_NOTIFY cannot be used for the %s syscall: the runtime needs it to pass the listener fd on after loading the filter", i, n)
 				}
 			}
 		} else if len(sc.Args) == 0 {

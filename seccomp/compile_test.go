@@ -179,7 +179,7 @@ func TestCompileErrors(t *testing.T) {
 		{"empty names", allowBut(sc(nil, specs.ActErrno)), "syscalls[0]: names must contain at least one syscall"},
 		{"metadata without path", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerMetadata: "x"}, "listenerMetadata is set but listenerPath is not"},
 		{"notify without path", allowBut(sc([]string{"getppid"}, specs.ActNotify)), "listenerPath is not set"},
-		{"notify on write", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/a", Syscalls: []specs.LinuxSyscall{sc([]string{"getppid", "write"}, specs.ActNotify)}}, "SCMP_ACT_NOTIFY cannot be used for write"},
+		{"notify on write", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/a", Syscalls: []specs.LinuxSyscall{sc([]string{"getppid", "write"}, specs.ActNotify)}}, "SCMP_ACT_NOTIFY cannot be used for the write syscall"},
 		{"notify default without sendmsg", &specs.LinuxSeccomp{DefaultAction: specs.ActNotify, ListenerPath: "/a", Syscalls: []specs.LinuxSyscall{sc([]string{"write"}, specs.ActAllow)}}, "lets sendmsg through"},
 		{"wait killable without notify", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagWaitKillableRecv}}, "WAIT_KILLABLE_RECV only applies to SCMP_ACT_NOTIFY"},
 	} {

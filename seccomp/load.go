@@ -41,15 +41,7 @@ func Load(p *Program) (listenerFd int, err error) {
 		return -1, err
 	}
 	prog := unix.SockFprog{Len: uint16(len(insns)), Filter: &insns[0]}
-	fl := p.Flags
-	if p.Notify {
-		fl |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
-		if fl&unix.SECCOMP_FILTER_FLAG_TSYNC != 0 {
-			// Without TSYNC_ESRCH the kernel cannot report both a listener
-			// fd and a thread that failed to sync, so it refuses the pair.
-			fl |= unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-		}
-	}
+	fl := p.LoadFlags()
 	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(fl), uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(insns)
 	if errno != 0 {
@@ -147,4 +139,19 @@ func knownFlagBits() uint {
 		bits |= b
 	}
 	return bits
+}
+
+// LoadFlags are the flags seccomp(2) gets for p: its own, and the listener
+// a NOTIFY profile needs.
+func (p *Program) LoadFlags() uint {
+	fl := p.Flags
+	if p.Notify {
+		fl |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+		if fl&unix.SECCOMP_FILTER_FLAG_TSYNC != 0 {
+			// Without TSYNC_ESRCH the kernel cannot report both a listener
+			// fd and a thread that failed to sync, so it refuses the pair.
+			fl |= unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+		}
+	}
+	return fl
 }

@@ -48,7 +48,7 @@ func Dial(path string) (*os.File, error) {
 	}
 	if err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("seccomp listener %s: connect: %w (is the seccomp agent running?)", path, err)
+		return nil, fmt.Errorf("failed to connect with seccomp agent on %s: %w (is the seccomp agent running?)", path, err)
 	}
 	return os.NewFile(uintptr(fd), "seccomp-listener:"+path), nil
 }
