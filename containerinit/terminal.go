@@ -26,6 +26,12 @@ func setupTerminal(p *specs.Process, devConsole bool) error {
 		return fmt.Errorf("terminal: %w", err)
 	}
 	defer slave.Close()
+	// The terminal belongs to the process's user, as a login's does; its
+	// group stays devpts' (gid=5, tty, in the usual config).
+	if err := unix.Fchown(int(slave.Fd()), int(p.User.UID), -1); err != nil {
+		master.Close()
+		return fmt.Errorf("terminal: chown %s to uid %d: %w", slave.Name(), p.User.UID, err)
+	}
 	if p.ConsoleSize != nil {
 		if err := console.SetSize(master, p.ConsoleSize.Height, p.ConsoleSize.Width); err != nil {
 			master.Close()

@@ -63,6 +63,14 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 	// Syscalls that some rule lets through without notifying and without
 	// conditions: with a NOTIFY default action, notifyForbidden must be here.
 	plain := map[string]bool{}
+	var maxNr int32 // the highest native syscall number the profile names
+	for _, sc := range s.Syscalls {
+		for _, name := range sc.Names {
+			if nr, ok := resolve(name); ok {
+				maxNr = max(maxNr, nr)
+			}
+		}
+	}
 	for i, sc := range s.Syscalls {
 		if len(sc.Names) == 0 {
 			return nil, fmt.Errorf("linux.seccomp.syscalls[%d]: names must contain at least one syscall", i)
@@ -122,8 +130,9 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seccomp: %w", err)
 	}
+	allows := s.DefaultAction == specs.ActAllow || s.DefaultAction == specs.ActLog
 	return &Program{
-		Filter:           bpf,
+		Filter:           append(enosysStub(maxNr, allows), bpf...),
 		Flags:            fl,
 		Notify:           notify,
 		ListenerPath:     s.ListenerPath,
