@@ -40,7 +40,14 @@ func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
 	if pids, err := cg.Pids(); err == nil && anyLive(pids) {
 		path := c.Cgroup
 		c.Cgroup = ""
-		return nil, fmt.Errorf("cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
+		return nil, fmt.Errorf("container's cgroup is not empty: cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
+	}
+	// A frozen cgroup would stop init half-way and the create would hang
+	// on it: refused, and left as it is (it is not ours).
+	if st, err := cg.State(); err == nil && st != cgroups.Thawed {
+		path := c.Cgroup
+		c.Cgroup = ""
+		return nil, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
 	}
 	if err := cg.Apply(-1); err != nil {
 		// Rootless, on a host that has not delegated a cgroup to this

@@ -20,14 +20,24 @@ type initSpec struct {
 }
 
 type initLinux struct {
-	Namespaces        []specs.LinuxNamespace  `json:"namespaces,omitempty"`
-	Devices           []specs.LinuxDevice     `json:"devices,omitempty"`
-	MaskedPaths       []string                `json:"maskedPaths,omitempty"`
-	ReadonlyPaths     []string                `json:"readonlyPaths,omitempty"`
-	RootfsPropagation string                  `json:"rootfsPropagation,omitempty"`
-	MountLabel        string                  `json:"mountLabel,omitempty"`
-	Sysctl            map[string]string       `json:"sysctl,omitempty"`
-	Personality       *specs.LinuxPersonality `json:"personality,omitempty"`
+	Namespaces        []specs.LinuxNamespace   `json:"namespaces,omitempty"`
+	Devices           []specs.LinuxDevice      `json:"devices,omitempty"`
+	MaskedPaths       []string                 `json:"maskedPaths,omitempty"`
+	ReadonlyPaths     []string                 `json:"readonlyPaths,omitempty"`
+	RootfsPropagation string                   `json:"rootfsPropagation,omitempty"`
+	MountLabel        string                   `json:"mountLabel,omitempty"`
+	Sysctl            map[string]string        `json:"sysctl,omitempty"`
+	Personality       *specs.LinuxPersonality  `json:"personality,omitempty"`
+	MemoryPolicy      *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
+	Resources         *initResources           `json:"resources,omitempty"`
+}
+
+// initResources is what init reads of linux.resources: the cpuset's CPUs,
+// to explain a scheduler policy the kernel refuses because of them.
+type initResources struct {
+	CPU *struct {
+		Cpus string `json:"cpus,omitempty"`
+	} `json:"cpu,omitempty"`
 }
 
 // configIn is Config as init decodes it: the outer Spec field hides
@@ -57,6 +67,10 @@ func (s *initSpec) spec() *specs.Spec {
 			MountLabel:        l.MountLabel,
 			Sysctl:            l.Sysctl,
 			Personality:       l.Personality,
+			MemoryPolicy:      l.MemoryPolicy,
+		}
+		if r := l.Resources; r != nil && r.CPU != nil {
+			out.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: r.CPU.Cpus}}
 		}
 	}
 	return out

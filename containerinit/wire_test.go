@@ -13,6 +13,7 @@ import (
 func TestInitSpecKeepsWhatInitUses(t *testing.T) {
 	umask := uint32(0o27)
 	timeout := 3
+	shares := uint64(100)
 	full := &specs.Spec{
 		Version: "1.3.0",
 		Process: &specs.Process{
@@ -22,6 +23,9 @@ func TestInitSpecKeepsWhatInitUses(t *testing.T) {
 			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 10, Soft: 5}},
 			NoNewPrivileges: true,
 			ConsoleSize:     &specs.Box{Height: 3, Width: 4},
+			IOPriority:      &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 4},
+			Scheduler:       &specs.Scheduler{Policy: specs.SchedBatch, Nice: 5},
+			ExecCPUAffinity: &specs.CPUAffinity{Initial: "0", Final: "0-1"},
 		},
 		Root:       &specs.Root{Path: "rootfs", Readonly: true},
 		Hostname:   "h",
@@ -41,6 +45,8 @@ func TestInitSpecKeepsWhatInitUses(t *testing.T) {
 			MountLabel:        "label",
 			Sysctl:            map[string]string{"net.ipv4.ip_forward": "1"},
 			Personality:       &specs.LinuxPersonality{Domain: specs.PerLinux32},
+			MemoryPolicy:      &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0", Flags: []specs.MemoryPolicyFlagType{specs.MpolFStaticNodes}},
+			Resources:         &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1", Shares: &shares}},
 			CgroupsPath:       "/dropped",
 		},
 	}
@@ -55,7 +61,8 @@ func TestInitSpecKeepsWhatInitUses(t *testing.T) {
 	got := in.Spec.spec()
 	want := *full
 	l := *full.Linux
-	l.CgroupsPath = "" // not read by init
+	l.CgroupsPath = ""                                                     // not read by init
+	l.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1"}} // only the cpuset's CPUs
 	want.Linux = &l
 	if !reflect.DeepEqual(got, &want) {
 		gb, _ := json.Marshal(got)
