@@ -51,7 +51,7 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 	// A fresh cgroup mount reuses the host's superblock: MS_RDONLY makes
 	// only the new mount read-only.
 	subFlags := flags | o.Flags&unix.MS_RDONLY
-	bindAttr := (&MountOptions{Flags: subFlags}).bindAttr()
+	bindAttr, _ := (&MountOptions{Flags: subFlags}).bindAttr()
 	for line := range strings.Lines(string(groups)) {
 		id, rest, _ := strings.Cut(strings.TrimSuffix(line, "\n"), ":")
 		ctrls, cgpath, _ := strings.Cut(rest, ":")

@@ -104,8 +104,15 @@ func (m *mounter) settle(dstfd int, dest string, o *MountOptions) error {
 		return err
 	}
 	defer unix.Close(fd)
-	if attr := o.bindAttr(); attr.Attr_set|attr.Attr_clr != 0 {
-		if err := setMountAttr(fd, attr, 0); err != nil {
+	if attr, implied := o.bindAttr(); attr.Attr_set|attr.Attr_clr != 0 {
+		err := setMountAttr(fd, attr, 0)
+		if err == unix.EPERM && m.userns && implied&lockableAttrs != 0 {
+			// Locked by the user namespace: keep the source's, unless an
+			// option asked to clear them (then the error stands).
+			attr.Attr_clr &^= implied & lockableAttrs
+			err = setMountAttr(fd, attr, 0)
+		}
+		if err != nil {
 			return fmt.Errorf("set mount flags: %w", err)
 		}
 	}

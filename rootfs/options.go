@@ -206,16 +206,25 @@ var flagAttrs = [...]struct {
 }
 
 // bindAttr translates the per-mount flags of o into a mount_setattr request
-// for a fresh bind mount. Attributes the options do not mention are left as
-// the source has them, which also keeps the flags a user namespace locks.
+// for a fresh bind mount, as runc does (and mount(8) does not): with no
+// flag option at all the bind keeps the source's flags; with any, the
+// flags it does not name are cleared (rw, suid, dev, exec, symfollow),
+// except the atime ones. implied are the clears no option asked for: in a
+// user namespace the kernel locks the source's ro, nosuid, nodev and
+// noexec, and those clears are then dropped (see lockableAttrs).
 // Superblock flags (sync, dirsync, mand, lazytime, iversion, silent) cannot
 // be changed through a bind mount and are ignored, as mount(2) does.
-func (o *MountOptions) bindAttr() (attr unix.MountAttr) {
+func (o *MountOptions) bindAttr() (attr unix.MountAttr, implied uint64) {
+	touched := o.Flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0 || o.Clear != 0
 	for _, f := range flagAttrs {
-		if o.Flags&f.ms != 0 {
+		switch {
+		case o.Flags&f.ms != 0:
 			attr.Attr_set |= f.attr
-		} else if o.Clear&f.ms != 0 {
+		case o.Clear&f.ms != 0:
 			attr.Attr_clr |= f.attr
+		case touched && f.ms != unix.MS_NODIRATIME:
+			attr.Attr_clr |= f.attr
+			implied |= f.attr
 		}
 	}
 	mode := uint64(1 << 63) // unset
@@ -231,8 +240,12 @@ func (o *MountOptions) bindAttr() (attr unix.MountAttr) {
 		attr.Attr_set |= mode
 		attr.Attr_clr |= unix.MOUNT_ATTR__ATIME
 	}
-	return attr
+	return attr, implied
 }
+
+// lockableAttrs are the flags a user namespace's mount of a source keeps
+// locked as the source has them.
+const lockableAttrs = unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC
 
 // KnownMountOptions lists every option ParseMountOptions understands (the
 // rest go to Data for the filesystem), for `xrt features`.

@@ -80,27 +80,29 @@ func TestParseMountOptions(t *testing.T) {
 }
 
 func TestBindAttr(t *testing.T) {
+	// Any flag option clears what the options do not name (runc's rule).
+	const implied = unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NOSYMFOLLOW
 	for _, tc := range []struct {
 		opts     []string
 		set, clr uint64
 	}{
 		{[]string{"rbind"}, 0, 0},
-		{[]string{"bind", "ro"}, unix.MOUNT_ATTR_RDONLY, 0},
-		{[]string{"bind", "rw", "suid", "dev", "exec"}, 0, unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC},
+		{[]string{"bind", "ro"}, unix.MOUNT_ATTR_RDONLY, implied &^ unix.MOUNT_ATTR_RDONLY},
+		{[]string{"bind", "rw", "suid", "dev", "exec"}, 0, implied},
 		{[]string{"bind", "nosuid", "nodev", "noexec", "nodiratime", "nosymfollow"},
-			unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODIRATIME | unix.MOUNT_ATTR_NOSYMFOLLOW, 0},
+			unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODIRATIME | unix.MOUNT_ATTR_NOSYMFOLLOW, unix.MOUNT_ATTR_RDONLY},
 		// Superblock flags cannot change through a bind: not asked for.
-		{[]string{"bind", "sync", "dirsync", "mand", "lazytime"}, 0, 0},
-		{[]string{"bind", "noatime"}, unix.MOUNT_ATTR_NOATIME, unix.MOUNT_ATTR__ATIME},
-		{[]string{"bind", "strictatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME},
-		{[]string{"bind", "norelatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME},
-		{[]string{"bind", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME},
-		{[]string{"bind", "atime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME},
-		{[]string{"bind", "nostrictatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME},
-		{[]string{"bind", "noatime", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME},
+		{[]string{"bind", "sync", "dirsync", "mand", "lazytime"}, 0, implied},
+		{[]string{"bind", "noatime"}, unix.MOUNT_ATTR_NOATIME, unix.MOUNT_ATTR__ATIME | implied},
+		{[]string{"bind", "strictatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME | implied},
+		{[]string{"bind", "norelatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME | implied},
+		{[]string{"bind", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
+		{[]string{"bind", "atime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
+		{[]string{"bind", "nostrictatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
+		{[]string{"bind", "noatime", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
 	} {
 		o := ParseMountOptions(tc.opts)
-		attr := o.bindAttr()
+		attr, _ := o.bindAttr()
 		if attr.Attr_set != tc.set || attr.Attr_clr != tc.clr {
 			t.Errorf("%q: set %#x clr %#x, want set %#x clr %#x", tc.opts, attr.Attr_set, attr.Attr_clr, tc.set, tc.clr)
 		}
