@@ -127,8 +127,8 @@ func checkIDMapMount(s *specs.Spec, m *specs.Mount) error {
 	if !isBind(m.Options) && m.Type != "bind" {
 		return errors.New("idmapped mounts are supported for bind mounts only")
 	}
-	if !own && (s.Linux == nil || len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
-		return errors.New("idmap without uidMappings/gidMappings needs the container's user namespace mappings (linux.uidMappings)")
+	if !own && JoinedUserns(s) == "" && (s.Linux == nil || len(s.Linux.UIDMappings) == 0 || len(s.Linux.GIDMappings) == 0) {
+		return errors.New("idmap without uidMappings/gidMappings needs the container's user namespace mappings (linux.uidMappings, or a user namespace joined by path)")
 	}
 	return nil
 }
@@ -208,4 +208,17 @@ func unsupported(s *specs.Spec) error {
 		return errors.New("linux.intelRdt is not supported")
 	}
 	return nil
+}
+
+// JoinedUserns is the path of the user namespace the container joins, "".
+func JoinedUserns(s *specs.Spec) string {
+	if s.Linux == nil {
+		return ""
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			return ns.Path
+		}
+	}
+	return ""
 }

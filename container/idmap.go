@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"xrt/bundle"
 	"xrt/rootfs"
 )
 
@@ -46,6 +47,19 @@ func idmappedMounts(spec *specs.Spec) (map[int]*os.File, error) {
 		uids, gids := m.UIDMappings, m.GIDMappings
 		if len(uids)+len(gids) == 0 && spec.Linux != nil {
 			uids, gids = spec.Linux.UIDMappings, spec.Linux.GIDMappings
+			// A joined user namespace holds the mapping itself.
+			if path := bundle.JoinedUserns(spec); path != "" && len(uids)+len(gids) == 0 {
+				fd, err := idmapThrough(path, m, &o)
+				if err != nil {
+					closeAll(out)
+					return nil, err
+				}
+				if out == nil {
+					out = map[int]*os.File{}
+				}
+				out[i] = fd
+				continue
+			}
 		}
 		key := fmt.Sprint(uids, gids)
 		h := holders[key]
@@ -68,6 +82,21 @@ func idmappedMounts(spec *specs.Spec) (map[int]*os.File, error) {
 		out[i] = os.NewFile(uintptr(fd), "idmapped:"+m.Destination)
 	}
 	return out, nil
+}
+
+// idmapThrough makes m's idmapped mount with the mapping of the user
+// namespace at path, which the container joins.
+func idmapThrough(path string, m *specs.Mount, o *rootfs.MountOptions) (*os.File, error) {
+	ns, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s on %s: open the user namespace %s: %w", m.Source, m.Destination, path, err)
+	}
+	defer ns.Close()
+	fd, err := rootfs.IDMapMount(m.Source, o.Flags&unix.MS_REC != 0, o.RecursiveIDMap, int(ns.Fd()))
+	if err != nil {
+		return nil, fmt.Errorf("mount %s on %s: %w", m.Source, m.Destination, err)
+	}
+	return os.NewFile(uintptr(fd), "idmapped:"+m.Destination), nil
 }
 
 func closeAll(files map[int]*os.File) {

@@ -83,6 +83,11 @@ func (m *mounter) createDevices(c *Config) error {
 		if devBound && strings.HasPrefix(dev.path, "/dev/") {
 			continue
 		}
+		// /dev/ptmx is the symlink to the container's own devpts, whatever
+		// the spec lists (runc ignores the entry the same way).
+		if !devBound && dev.path == "/dev/ptmx" {
+			continue
+		}
 		if err := d.create(dev); err != nil {
 			return err
 		}
