@@ -88,7 +88,7 @@ func (v *v1Manager) Set(r *Resources) error {
 		return err
 	}
 	if len(r.Unified) > 0 && v.unified == nil {
-		return errors.New("unified (cgroup v2) resources need a cgroup v2 or hybrid host; this host has cgroup v1 only")
+		return errors.New("invalid configuration: unified (cgroup v2) resources need a cgroup v2 or hybrid host; this host has cgroup v1 only")
 	}
 	if r.CPU != nil {
 		if err := setCpusetV1(v.dirs["cpuset"], r.CPU); err != nil {
@@ -134,8 +134,10 @@ func (v *v1Manager) Set(r *Resources) error {
 		}
 	}
 	if len(r.Unified) > 0 {
+		// On a hybrid host the cgroup2 tree has no controllers: only its
+		// own cgroup.* files can be set there.
 		if err := setUnified(v.unified.dir, r.Unified); err != nil {
-			return err
+			return fmt.Errorf("invalid configuration for a hybrid cgroup host: %w", err)
 		}
 	}
 	return nil

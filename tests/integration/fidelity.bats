@@ -311,3 +311,17 @@ status_field() {
 	[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+# runc writes 1 for a pids limit of 0; the runtime-spec says 0 is a valid
+# limit that runtimes SHOULD keep (config-linux.md, pids): xrt keeps it.
+@test "fidelity: a pids limit of 0 stays 0 (the runtime-spec, not runc's 1)" {
+	local cg=/xrt-test-pids0-$$ file
+	file=/sys/fs/cgroup/pids$cg/pids.max
+	[ -d /sys/fs/cgroup/pids ] || file=/sys/fs/cgroup$cg/pids.max
+	update_config '.linux.cgroupsPath = "'"$cg"'" | .linux.resources.pids = {"limit": 0}'
+	set_args sleep 1000
+	xrt_run_d "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$file")" = 0 ]
+}
