@@ -5,26 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"xrt/containerid"
 )
 
-// ValidateID refuses ids that could escape --root or confuse engines.
-func ValidateID(id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("invalid container id: it must not be empty")
-	case id == "." || id == ".." || strings.ContainsAny(id, "/\x00"):
-		return fmt.Errorf("invalid container id %q: it must not be . or .. or contain /", id)
-	case len(id) > 1024:
-		return fmt.Errorf("invalid container id: longer than 1024 bytes")
-	}
-	for _, r := range id {
-		if r < 0x21 || r > 0x7e {
-			return fmt.Errorf("invalid container id %q: use printable ASCII without spaces", id)
-		}
-	}
-	return nil
-}
+// ValidateID refuses ids that could escape --root or confuse engines:
+// runc's rule (package containerid), shared with the image store.
+func ValidateID(id string) error { return containerid.Validate(id) }
 
 // ErrExist is what the error for a taken container id matches (errors.Is).
 var ErrExist = errors.New("container exists")

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"xrt/containerid"
 
 	"golang.org/x/sys/unix"
 
@@ -29,21 +30,9 @@ type containerImage struct {
 // belongs to a live container of another owner.
 var ErrOtherOwner = errors.New("the root belongs to another container of that id")
 
-// validateID accepts the container IDs runc accepts, which are safe as
-// one path component and in overlay mount options.
-func validateID(id string) error {
-	if id == "" || id == "." || id == ".." || len(id) > 1024 {
-		return fmt.Errorf("container id %q is not valid", id)
-	}
-	for _, c := range id {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '_' || c == '+' || c == '-' || c == '.'
-		if !ok {
-			return fmt.Errorf("container id %q: character %q not allowed (use letters, digits, '_', '+', '-', '.')", id, c)
-		}
-	}
-	return nil
-}
+// validateID is the container id rule (package containerid): an id is
+// one path component of the store and part of overlay mount options.
+func validateID(id string) error { return containerid.Validate(id) }
 
 // CreateContainer makes the writable layer, work dir, mount point and
 // init layer of container id on top of the image's layers, and records
