@@ -94,7 +94,7 @@ wait_for_go() {
 }
 
 @test "lifecycle: invalid container ids are refused" {
-	for id in 'a/b' '..' '.' '' '../escape' 'a b'; do
+	for id in 'a/b' '..' '.' '' '../escape' 'a b' 'a:b' 'x@y'; do
 		xrt_create "$id"
 		echo "id '$id': status $status: $output"
 		[ "$status" -eq 1 ]
