@@ -5,6 +5,7 @@
 #   make unit         go vet + go test
 #   make integration  bats tests against ./xrt (XRT=/usr/sbin/runc to validate
 #                     the tests against runc)
+#   make runc-suite   runc's own integration suite (v1.5.1) against ./xrt
 #   make bench        xrt vs runc start-up benchmark
 #   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
 #   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
@@ -24,7 +25,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test unit integration bench soak fuzz lint demo clean
+.PHONY: all xrt testbin test unit integration runc-suite bench soak fuzz lint demo clean
 
 all: xrt
 
@@ -47,6 +48,11 @@ unit:
 integration: xrt testbin
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make integration: the integration tests must run as root" >&2; exit 1; fi
 	BATS_TEST_TIMEOUT=$(BATS_TEST_TIMEOUT) $(BATS) --jobs 1 $(BATS_FLAGS) tests/integration
+
+# Every file of runc's suite, no exemptions (tests/runc-suite/run.sh --ci
+# is CI's part of it). Needs ../shared/runc-suite, or RUNC_SUITE=DIR.
+runc-suite: xrt
+	tests/runc-suite/run.sh
 
 bench: xrt testbin
 	tests/bench/bench.sh
