@@ -20,6 +20,7 @@ import (
 	"xrt/containerinit"
 	_ "xrt/faststart" // the C fast path of `xrt start`
 	"xrt/image"
+	"xrt/imagebundle"
 	"xrt/logs"
 	_ "xrt/nsenter" // the C constructor that enters namespaces for `xrt init`
 )
@@ -43,6 +44,7 @@ func main() {
 		container.HoldUserns()
 		return
 	}
+	container.RegisterRootCleanup(imagebundle.CleanupRoot)
 	app := newApp()
 	if err := app.Run(flagsFirst(app, os.Args)); err != nil {
 		if code, ok := err.(exitCode); ok {

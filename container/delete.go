@@ -10,7 +10,6 @@ import (
 
 	"xrt/cgroups"
 	"xrt/hooks"
-	"xrt/imagebundle"
 	"xrt/logs"
 )
 
@@ -41,10 +40,8 @@ func (c *Container) destroy() error {
 	if err := c.removeCgroup(); err != nil {
 		return err
 	}
-	if store := c.Annotations[imagebundle.AnnotationStore]; store != "" {
-		if err := imagebundle.Cleanup(store, c.ID, StateDir(filepath.Dir(c.dir), c.ID)); err != nil {
-			return fmt.Errorf("remove the image root of container %q: %w", c.ID, err)
-		}
+	if err := c.cleanupRoot(StateDir(filepath.Dir(c.dir), c.ID)); err != nil {
+		return fmt.Errorf("remove the root filesystem of container %q: %w", c.ID, err)
 	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		return fmt.Errorf("remove state directory %s: %w", c.dir, err)

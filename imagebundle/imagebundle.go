@@ -204,6 +204,19 @@ func writeInitFiles(dir, hostname string) error {
 	return nil
 }
 
+// CleanupRoot is Cleanup for a container whose annotations say which store
+// made its root (container.RootCleanup); nothing to do for any other.
+func CleanupRoot(annotations map[string]string, id, owner string) error {
+	store := annotations[AnnotationStore]
+	if store == "" {
+		return nil
+	}
+	if err := Cleanup(store, id, owner); err != nil {
+		return fmt.Errorf("image root: %w", err)
+	}
+	return nil
+}
+
 // Cleanup unmounts the root of the container whose state directory is
 // owner and removes its layers from the store (never the image's).
 // Nothing there is fine, and so is a root of that id that belongs to
