@@ -83,8 +83,9 @@ type mounts struct {
 	// share the mount point.
 	subsys map[string]string
 	// hierarchies are the distinct mount points of the v1 hierarchies that
-	// hold at least one controller, in mountinfo order. Named hierarchies
-	// without controllers (name=systemd) are not managed.
+	// hold at least one controller, in mountinfo order, then those of the
+	// named hierarchies without controllers (name=systemd): a container's
+	// processes are placed in those too, at the same path, as runc does.
 	hierarchies []string
 	// unified is the cgroup2 mount point, "" if none.
 	unified string
@@ -150,8 +151,45 @@ func parseMounts(infos []*mountinfo.Info) *mounts {
 			}
 		}
 	}
-	m.hierarchies = kept
+	m.hierarchies = append(kept, namedHierarchies(infos, preferred)...)
 	return m
+}
+
+// namedHierarchies are the mount points of the v1 hierarchies that have a
+// name= and no controller, one per name (a preferred mount wins).
+func namedHierarchies(infos []*mountinfo.Info, preferred func(string) bool) []string {
+	byName := map[string]string{}
+	var order []string
+	for _, i := range infos {
+		if i.FSType != "cgroup" {
+			continue
+		}
+		name := ""
+		for opt := range strings.SplitSeq(i.VFSOptions, ",") {
+			if v1Controllers[opt] {
+				name = ""
+				break
+			}
+			if n, ok := strings.CutPrefix(opt, "name="); ok {
+				name = n
+			}
+		}
+		if name == "" {
+			continue
+		}
+		old, seen := byName[name]
+		if !seen {
+			order = append(order, name)
+		}
+		if !seen || (!preferred(old) && preferred(i.Mountpoint)) {
+			byName[name] = i.Mountpoint
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, n := range order {
+		out = append(out, byName[n])
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

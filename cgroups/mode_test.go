@@ -40,9 +40,9 @@ func TestParseMounts(t *testing.T) {
 			t.Errorf("subsys[%s] = %q, want %q", k, m.subsys[k], v)
 		}
 	}
-	// The second memory mount (not under /sys/fs/cgroup) and the named
-	// systemd hierarchy are not managed.
-	if !slices.Equal(m.hierarchies, []string{"/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/memory", "/mnt/net"}) {
+	// The second memory mount (not under /sys/fs/cgroup) is not managed;
+	// the named systemd hierarchy is, last.
+	if !slices.Equal(m.hierarchies, []string{"/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/memory", "/mnt/net", "/sys/fs/cgroup/systemd"}) {
 		t.Errorf("hierarchies %q", m.hierarchies)
 	}
 	if m.unified != "/sys/fs/cgroup/unified" {

@@ -123,7 +123,11 @@ func run(conn *parent) error {
 			return err
 		}
 	}
-	conn.debug("init: closing the pipe to signal completion (ready, waiting for start)")
+	if cfg.Exec {
+		conn.debug("setns_init: about to exec " + path)
+	} else {
+		conn.debug("init: closing the pipe to signal completion (ready, waiting for start)")
+	}
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
 		return err
 	}
