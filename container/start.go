@@ -40,7 +40,15 @@ func (c *Container) Start(notifySocket string) (*Notifier, error) {
 	if len(c.Poststart) > 0 {
 		st := c.ociState(Running)
 		if err := hooks.Run("poststart", c.Poststart, &st); err != nil {
-			logs.Warnf("container %s: %v", c.ID, err)
+			// The runtime-spec (runtime.md, start): an error, and the
+			// container stopped; `run` then deletes it.
+			if kerr := c.killAndWait(); kerr != nil {
+				logs.Warnf("container %s: stop after a failed poststart hook: %v", c.ID, kerr)
+			}
+			if n != nil {
+				n.close()
+			}
+			return nil, err
 		}
 	}
 	return n, nil

@@ -173,16 +173,21 @@ second" ]
 	assert_no_leftovers
 }
 
-@test "hooks: a failing poststart hook only warns: start succeeds (runtime-spec)" {
+@test "hooks: a failing poststart hook fails start and stops the container (runtime-spec 1.3)" {
 	xrt_only "runc 1.1 runs poststart hooks at create time and fails create"
-	update_config '.hooks.poststart = [{path: "/bin/false"}]'
+	update_config '.hooks.poststart = [{path: "/bin/true"}, {path: "/bin/false"}]'
+	set_cmd 'sleep 1000'
 	xrt_create "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run xrt start "$CID"
 	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"error running poststart hook #1: /bin/false"* ]]
+	[ "$(state_field "$CID" status)" = stopped ]
+	run xrt delete "$CID"
 	[ "$status" -eq 0 ]
-	[ "$(state_field "$CID" status)" = running ]
+	assert_no_leftovers
 }
 
 @test "hooks: a failing poststop hook does not fail delete" {
