@@ -62,6 +62,13 @@ func main() {
 	}
 }
 
+// The command line's defaults (faststart/defaults.h has them too).
+const (
+	defaultRoot     = "/run/xrt"
+	rootlessRootDir = "xrt" // under $XDG_RUNTIME_DIR
+	storeEnv        = "XRT_STORE"
+)
+
 // rootGiven says that --root was on the command line, not the default.
 var rootGiven bool
 
@@ -94,20 +101,20 @@ func newApp() *cli.App {
 		// -e NO_PROXY=a,b is one variable, as with runc.
 		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root", Value: "/run/xrt", Usage: "directory for container state (rootless: $XDG_RUNTIME_DIR/xrt)"},
+			&cli.StringFlag{Name: "root", Value: defaultRoot, Usage: "directory for container state (rootless: $XDG_RUNTIME_DIR/xrt)"},
 			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
 			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "accepted for runc compatibility; not supported"},
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "accepted for runc compatibility"},
-			&cli.StringFlag{Name: "store", Value: image.DefaultStoreDir, EnvVars: []string{"XRT_STORE"}, Usage: "image layer store (image mode)"},
+			&cli.StringFlag{Name: "store", Value: image.DefaultStoreDir, EnvVars: []string{storeEnv}, Usage: "image layer store (image mode)"},
 		},
 		Before: func(c *cli.Context) error {
 			rootGiven = c.IsSet("root")
 			// Rootless: the state goes where this user may write, as runc's.
 			if !rootGiven && os.Geteuid() != 0 {
 				if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-					c.Set("root", filepath.Join(d, "xrt"))
+					c.Set("root", filepath.Join(d, rootlessRootDir))
 				}
 			}
 			cgroups.Warnf = logs.Warnf

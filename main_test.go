@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xrt/container"
+	"xrt/image"
 )
 
 func TestParseSignal(t *testing.T) {
@@ -382,4 +384,37 @@ func TestUpdateResources(t *testing.T) {
 			t.Errorf("corrupt file: %v", err)
 		}
 	})
+}
+
+// The C fast path (faststart/) runs before Go and cannot use Go's
+// constants: it copies them into defaults.h, which must not drift.
+func TestFaststartSharesTheGoDefaults(t *testing.T) {
+	b, err := os.ReadFile("faststart/defaults.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defines := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^#define (XRT_\w+) "([^"]*)"`).FindAllStringSubmatch(string(b), -1) {
+		defines[m[1]] = m[2]
+	}
+	for name, want := range map[string]string{
+		"XRT_DEFAULT_ROOT":     defaultRoot,
+		"XRT_ROOTLESS_ROOT":    rootlessRootDir,
+		"XRT_STORE_ENV":        storeEnv,
+		"XRT_DEFAULT_STORE":    image.DefaultStoreDir,
+		"XRT_STATE_FILE":       container.StateFile,
+		"XRT_CONFIG_FILE":      container.ConfigFile,
+		"XRT_FIFO_FILE":        container.FifoFile,
+		"XRT_STORE_CONTAINERS": image.ContainersDir,
+		"XRT_STORE_TMP":        image.TmpDir,
+		"XRT_TMP_CREATING":     image.CreatingPrefix,
+		"XRT_TMP_REMOVING":     image.RemovingPrefix,
+	} {
+		if got, ok := defines[name]; !ok || got != want {
+			t.Errorf("faststart/defaults.h: %s = %q, the Go side has %q", name, got, want)
+		}
+	}
+	if len(defines) != 11 {
+		t.Errorf("defaults.h defines %d names, the test checks 11: check the new ones here", len(defines))
+	}
 }

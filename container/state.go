@@ -46,10 +46,15 @@ type Container struct {
 	Console *os.File
 }
 
+// The files of a state directory (faststart/defaults.h has them too).
 const (
-	stateFile  = "state.json"
-	configFile = "config.json"
-	fifoName   = "exec.fifo"
+	StateFile  = "state.json"
+	ConfigFile = "config.json"
+	FifoFile   = "exec.fifo"
+
+	stateFile  = StateFile
+	configFile = ConfigFile
+	fifoName   = FifoFile
 )
 
 // Dir is the state directory.

@@ -18,15 +18,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "defaults.h"
+
 // parse finds --root, --store and the command of `xrt [global flags]
 // start ID` or `xrt [global flags] delete --force ID`. Flags that change
 // nothing here are skipped; any other shape returns NULL.
 static const char *parse(int argc, char **argv, const char **root, const char **store, const char **id)
 {
-	*root = "/run/xrt";
-	*store = getenv("XRT_STORE");
+	*root = XRT_DEFAULT_ROOT;
+	// Rootless: the Go side's default, $XDG_RUNTIME_DIR/xrt.
+	static char rootless[4096];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (geteuid() != 0 && xdg && *xdg) {
+		if (snprintf(rootless, sizeof(rootless), "%s/%s", xdg, XRT_ROOTLESS_ROOT) >= (int)sizeof(rootless))
+			return NULL;
+		*root = rootless;
+	}
+	*store = getenv(XRT_STORE_ENV);
 	if (!*store || !**store)
-		*store = "/var/lib/xrt";
+		*store = XRT_DEFAULT_STORE;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -71,11 +81,11 @@ static const char *parse(int argc, char **argv, const char **root, const char **
 static int store_has(const char *store, const char *id)
 {
 	char p[4096];
-	if (snprintf(p, sizeof(p), "%s/containers/%s", store, id) >= (int)sizeof(p))
+	if (snprintf(p, sizeof(p), "%s/" XRT_STORE_CONTAINERS "/%s", store, id) >= (int)sizeof(p))
 		return 1;
 	if (access(p, F_OK) == 0 || errno != ENOENT)
 		return 1;
-	snprintf(p, sizeof(p), "%s/tmp", store);
+	snprintf(p, sizeof(p), "%s/" XRT_STORE_TMP, store);
 	DIR *d = opendir(p);
 	if (!d)
 		return errno != ENOENT;
@@ -83,10 +93,10 @@ static int store_has(const char *store, const char *id)
 	int found = 0;
 	for (struct dirent *e; !found && (e = readdir(d));) {
 		const char *name = e->d_name;
-		if (strncmp(name, "container-", 10) == 0)
-			name += 10;
-		else if (strncmp(name, "removed-", 8) == 0)
-			name += 8;
+		if (strncmp(name, XRT_TMP_CREATING, strlen(XRT_TMP_CREATING)) == 0)
+			name += strlen(XRT_TMP_CREATING);
+		else if (strncmp(name, XRT_TMP_REMOVING, strlen(XRT_TMP_REMOVING)) == 0)
+			name += strlen(XRT_TMP_REMOVING);
 		else
 			continue;
 		found = strncmp(name, id, n) == 0 && name[n] == '.';
@@ -99,7 +109,7 @@ static int store_has(const char *store, const char *id)
 // plain substring search: a false positive only costs the Go path).
 static int has_poststart(int dirfd)
 {
-	int fd = openat(dirfd, "config.json", O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, XRT_CONFIG_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
 	struct stat st;
@@ -124,7 +134,7 @@ static int has_poststart(int dirfd)
 // 0 when it is not there to write it (the Go path says why).
 static int release(int dirfd)
 {
-	int fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fifo = openat(dirfd, XRT_FIFO_FILE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0)
 		return 0;
 	struct stat st;
@@ -169,11 +179,11 @@ __attribute__((constructor)) static void xrt_faststart(int argc, char **argv, ch
 	if (dirfd < 0)
 		return;
 	// The lock every command on this container takes (container/lock.go).
-	if (flock(dirfd, LOCK_EX) < 0 || faccessat(dirfd, "state.json", F_OK, 0) < 0 || has_poststart(dirfd) ||
+	if (flock(dirfd, LOCK_EX) < 0 || faccessat(dirfd, XRT_STATE_FILE, F_OK, 0) < 0 || has_poststart(dirfd) ||
 	    !release(dirfd)) {
 		close(dirfd); // releases the lock: Go takes it again
 		return;
 	}
-	unlinkat(dirfd, "exec.fifo", 0);
+	unlinkat(dirfd, XRT_FIFO_FILE, 0);
 	_exit(0);
 }

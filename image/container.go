@@ -77,7 +77,7 @@ func (s *Store) CreateContainer(id, owner string, img Stack) (*Rootfs, error) {
 		diffs = append([]string{filepath.Join(s.layerDir(chain), "diff")}, diffs...)
 	}
 
-	tmp, err := os.MkdirTemp(s.path("tmp"), "container-"+id+".")
+	tmp, err := os.MkdirTemp(s.path(TmpDir), CreatingPrefix+id+".")
 	if err != nil {
 		return fail(err)
 	}
@@ -275,7 +275,7 @@ func (s *Store) RemoveContainer(id, owner string) error {
 		return fmt.Errorf("remove container %s: %s is still mounted: unmount it first", id, mounts[0].Mountpoint)
 	}
 	// Rename first so that a crash midway leaves no half container.
-	tmp, err := moveToTmp(s.path("tmp"), dir, "removed-"+id+".")
+	tmp, err := moveToTmp(s.path(TmpDir), dir, RemovingPrefix+id+".")
 	if err != nil {
 		return fmt.Errorf("remove container %s: %w", id, err)
 	}
@@ -305,20 +305,20 @@ func HasContainer(dir, id string) bool {
 	if validateID(id) != nil {
 		return false
 	}
-	_, err := os.Lstat(filepath.Join(dir, "containers", id))
+	_, err := os.Lstat(filepath.Join(dir, ContainersDir, id))
 	return err == nil || len(containerLeftovers(dir, id)) > 0
 }
 
 // containerLeftovers lists the tmp/ entries of container id's unfinished
 // creates and removes.
 func containerLeftovers(dir, id string) []string {
-	ents, err := os.ReadDir(filepath.Join(dir, "tmp"))
+	ents, err := os.ReadDir(filepath.Join(dir, TmpDir))
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, e := range ents {
-		if n := e.Name(); strings.HasPrefix(n, "container-"+id+".") || strings.HasPrefix(n, "removed-"+id+".") {
+		if n := e.Name(); strings.HasPrefix(n, CreatingPrefix+id+".") || strings.HasPrefix(n, RemovingPrefix+id+".") {
 			out = append(out, n)
 		}
 	}

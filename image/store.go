@@ -17,6 +17,16 @@ import (
 // DefaultStoreDir is where xrt keeps images unless told otherwise.
 const DefaultStoreDir = "/var/lib/xrt"
 
+// The store's layout that faststart/defaults.h shares: each container's
+// root under ContainersDir, and the work of an unfinished create or remove
+// in TmpDir, named CreatingPrefix or RemovingPrefix + id + "." + random.
+const (
+	ContainersDir  = "containers"
+	TmpDir         = "tmp"
+	CreatingPrefix = "container-"
+	RemovingPrefix = "removed-"
+)
+
 // storeVersion is the format of the store layout described in doc.go.
 const storeVersion = "1"
 

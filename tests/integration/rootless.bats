@@ -82,6 +82,21 @@ as_user() {
 	cmp "$XRT" "$BATS_TEST_TMPDIR/xrt-own"
 	run as_user "$BATS_TEST_TMPDIR/xrt-own" delete -f "$CID"
 	[ "$status" -eq 0 ]
+	[ ! -e "$XDG/xrt/$CID" ]
+}
+
+@test "rootless: delete --force with the default root removes the container (the C fast path and Go agree on the root)" {
+	set_cmd 'exec sleep 100000'
+	as_user "$XRT" create -b "$BUNDLE" "$CID" </dev/null >"$BATS_TEST_TMPDIR/create.log" 2>&1 || { cat "$BATS_TEST_TMPDIR/create.log"; false; }
+	[ -d "$XDG/xrt/$CID" ]
+	# Once while it runs (Go), once when it is gone (the fast path).
+	run as_user "$XRT" delete --force "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$XDG/xrt/$CID" ]
+	run as_user "$XRT" delete --force "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$XDG/xrt/$CID" ]
+	assert_no_leftovers
 }
 
 @test "rootless: resource limits without a delegated cgroup fail clearly and leave nothing" {
