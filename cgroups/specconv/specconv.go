@@ -6,6 +6,7 @@ package specconv
 
 import (
 	"maps"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -88,7 +89,7 @@ func FromSpec(r *specs.LinuxResources) (*cgroups.Resources, error) {
 		}
 	}
 	for _, d := range r.Devices {
-		rule := cgroups.DeviceRule{Allow: d.Allow, Type: d.Type, Major: -1, Minor: -1, Access: d.Access}
+		rule := cgroups.DeviceRule{Allow: d.Allow, Type: d.Type, Major: -1, Minor: -1, Access: deviceAccess(d.Access)}
 		if d.Major != nil {
 			rule.Major = *d.Major
 		}
@@ -119,4 +120,20 @@ func nonZero[T comparable](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// deviceAccess keeps the r, w and m of a device rule's access and drops
+// anything else with a warning: runc ignores other letters ("rwa"), and
+// configs written for it carry them.
+func deviceAccess(a string) string {
+	kept := strings.Map(func(c rune) rune {
+		if c == 'r' || c == 'w' || c == 'm' {
+			return c
+		}
+		return -1
+	}, a)
+	if kept != a && cgroups.Warnf != nil {
+		cgroups.Warnf("linux.resources.devices: access %q: only r, w and m mean anything; using %q", a, kept)
+	}
+	return kept
 }
