@@ -26,6 +26,8 @@ var updateCommand = &cli.Command{
 		&cli.Int64Flag{Name: "cpu-quota", Usage: "CFS quota in microseconds per period"},
 		&cli.Uint64Flag{Name: "cpu-period", Usage: "CFS period in microseconds"},
 		&cli.Uint64Flag{Name: "cpu-shares", Aliases: []string{"cpu-share"}, Usage: "relative CPU weight"},
+		&cli.Uint64Flag{Name: "cpu-burst", Usage: "CFS burst in microseconds"},
+		&cli.Int64Flag{Name: "cpu-idle", Usage: "1: the cgroup's tasks get SCHED_IDLE (cpu.idle); 0: they do not"},
 		&cli.Uint64Flag{Name: "cpu-rt-period", Usage: "realtime period in microseconds"},
 		&cli.Int64Flag{Name: "cpu-rt-runtime", Usage: "realtime runtime in microseconds"},
 		&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs to run on (0-3,5)"},
@@ -98,6 +100,12 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 	}
 	if set("cpu-shares") {
 		cpu().Shares = ptr(c.Uint64("cpu-shares"))
+	}
+	if set("cpu-burst") {
+		cpu().Burst = ptr(c.Uint64("cpu-burst"))
+	}
+	if set("cpu-idle") {
+		cpu().Idle = ptr(c.Int64("cpu-idle"))
 	}
 	if set("cpu-rt-period") {
 		cpu().RealtimePeriod = ptr(c.Uint64("cpu-rt-period"))
