@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -185,7 +184,7 @@ func withLog(err error, log string) error {
 	if _, serr := os.Stat(log); serr != nil {
 		return fmt.Errorf("%w (no CRIU log at %s)", err, log)
 	}
-	if last := lastErrors(log, 3); last != "" {
+	if last := lastErrors(log, 3); last != "" && !strings.Contains(err.Error(), last) {
 		return fmt.Errorf("%w: %s (CRIU's log: %s)", err, last, log)
 	}
 	return fmt.Errorf("%w (CRIU's log: %s)", err, log)
@@ -211,5 +210,3 @@ func lastErrors(log string, n int) string {
 	}
 	return strings.Join(lines, "; ")
 }
-
-var errNoImage = errors.New("no checkpoint image")

@@ -103,7 +103,7 @@ func checkImage(image string) error {
 		return fmt.Errorf("checkpoint image directory %s is not a directory", image)
 	}
 	if _, err := os.Stat(filepath.Join(image, "inventory.img")); err != nil {
-		return fmt.Errorf("%s holds no checkpoint (no inventory.img): %w; give the directory `xrt checkpoint` wrote with --image-path", image, errNoImage)
+		return fmt.Errorf("%s holds no checkpoint (no inventory.img): give the directory `xrt checkpoint` wrote with --image-path", image)
 	}
 	return nil
 }

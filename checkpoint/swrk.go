@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 
 	"github.com/checkpoint-restore/go-criu/v8/rpc"
 	"golang.org/x/sys/unix"
@@ -96,6 +97,7 @@ func call(req *rpc.CriuReq, o *swrkOpts, nfy notifyFunc) (*rpc.CriuResp, error) 
 // exchange sends req and reads responses, answering notifications, until
 // the final one.
 func exchange(conn *os.File, req *rpc.CriuReq, nfy notifyFunc) (*rpc.CriuResp, error) {
+	op := req.GetType().String()
 	buf := make([]byte, 10*4096)
 	oob := make([]byte, unix.CmsgSpace(4*16))
 	for {
@@ -124,7 +126,7 @@ func exchange(conn *os.File, req *rpc.CriuReq, nfy notifyFunc) (*rpc.CriuResp, e
 		}
 		if !resp.GetSuccess() {
 			closeAll(fds)
-			return resp, &Error{Op: req.GetType().String(), Errno: resp.GetCrErrno(), Msg: resp.GetCrErrmsg()}
+			return resp, &Error{Op: op, Errno: resp.GetCrErrno(), Msg: strings.TrimSpace(resp.GetCrErrmsg())}
 		}
 		if resp.GetType() != rpc.CriuReqType_NOTIFY {
 			closeAll(fds)
