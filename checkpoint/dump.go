@@ -13,6 +13,7 @@ import (
 
 	"xrt/cgroups"
 	"xrt/container"
+	"xrt/imagebundle"
 )
 
 // descriptorsFile records what the container's init had as fds 0, 1 and 2
@@ -30,6 +31,11 @@ func Dump(c *container.Container, o *Options) error {
 		return fmt.Errorf("cannot checkpoint container %q: it is paused; resume it first (xrt resume %s)", c.ID, c.ID)
 	default:
 		return fmt.Errorf("cannot checkpoint container %q: it is %s, only a running container can be checkpointed", c.ID, st)
+	}
+	// The overlay root of an image-mode container exists only in its own
+	// mount namespace: a restore would have to mount it again first.
+	if c.Annotations[imagebundle.AnnotationStore] != "" {
+		return fmt.Errorf("cannot checkpoint container %q: it runs an image (xrt run --image), whose checkpoint is not supported yet; checkpoint a bundle container", c.ID)
 	}
 	image, err := o.imagePath()
 	if err != nil {
