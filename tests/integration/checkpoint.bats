@@ -241,8 +241,10 @@ tty_recv() {
 		sleep 0.1
 	done
 	grep "tick $((c1 + 1))" "$BATS_TEST_TMPDIR/two.out"
-	run xrt exec "$CID" tty
+	# init's stdio is still the container's pty.
+	run xrt exec "$CID" readlink /proc/1/fd/0
 	[ "$status" -eq 0 ]
+	[[ "$output" == /dev/pts/* ]]
 }
 
 @test "checkpoint refuses a created, a paused and a stopped container" {
