@@ -124,7 +124,7 @@ func newApp() *cli.App {
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
 			deleteCommand, listCommand, specCommand, execCommand,
 			pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand,
-			featuresCommand, imageCommand,
+			featuresCommand, imageCommand, checkpointCommand, restoreCommand,
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
 	"xrt/bundle"
+	"xrt/checkpoint"
 	"xrt/rootfs"
 	"xrt/seccomp"
 )
@@ -39,6 +40,9 @@ func Get(version string) *features.Features {
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 		},
+		// A CRIU configuration file overrides how xrt checkpoints and
+		// restores: engines should not take it from untrusted configs.
+		PotentiallyUnsafeConfigAnnotations: []string{checkpoint.ConfigAnnotation},
 		Annotations: map[string]string{
 			"io.github.xrt.version":                version,
 			"io.github.seccomp.libseccomp.version": seccomp.LibseccompVersion(),

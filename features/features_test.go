@@ -74,3 +74,12 @@ func TestJSONShape(t *testing.T) {
 		}
 	}
 }
+
+// org.criu.config names the CRIU configuration file xrt passes to CRIU
+// (checkpoint.configFile): as with runc, it is flagged as unsafe.
+func TestCriuConfigAnnotationIsUnsafe(t *testing.T) {
+	got := Get("1").PotentiallyUnsafeConfigAnnotations
+	if len(got) != 1 || got[0] != "org.criu.config" {
+		t.Errorf("potentiallyUnsafeConfigAnnotations = %v, want [org.criu.config]", got)
+	}
+}
