@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,6 +74,14 @@ func cleanRel(path string) string {
 // A component that exists but does not resolve (a dangling symlink) is an
 // error rather than something to create through.
 func ensureInRoot(rootfd int, path string, dir bool, mode uint32) (int, error) {
+	return ensureInRootHops(rootfd, path, dir, mode, 0)
+}
+
+// maxLinkHops bounds the dangling symlinks followed to create a path, as
+// the kernel bounds a lookup (MAXSYMLINKS).
+const maxLinkHops = 40
+
+func ensureInRootHops(rootfd int, path string, dir bool, mode uint32, hops int) (int, error) {
 	rel := cleanRel(path)
 	flags := unix.O_PATH
 	if dir {
@@ -106,7 +115,23 @@ func ensureInRoot(rootfd int, path string, dir bool, mode uint32) (int, error) {
 	}
 
 	for done < len(rel) {
-		name, _, more := strings.Cut(rel[done:], "/")
+		name, rest, more := strings.Cut(rel[done:], "/")
+		// A dangling symlink: what it names is created, inside the root,
+		// as runc does (a /etc/hosts that links to a /tmp file not there yet).
+		if target, ok := danglingLink(parent, name); ok {
+			from, err := pathInRoot(rootfd, parent)
+			closeOwned(parent, rootfd)
+			if err != nil {
+				return -1, &os.PathError{Op: "resolve", Path: "/" + rel[:done+len(name)], Err: err}
+			}
+			if hops >= maxLinkHops {
+				return -1, &os.PathError{Op: "resolve", Path: path, Err: unix.ELOOP}
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(from, target)
+			}
+			return ensureInRootHops(rootfd, filepath.Join(target, rest), dir, mode, hops+1)
+		}
 		var fd int
 		switch {
 		case !more && !dir:
@@ -123,6 +148,41 @@ func ensureInRoot(rootfd int, path string, dir bool, mode uint32) (int, error) {
 		parent, done = fd, done+len(name)+1
 	}
 	return parent, nil
+}
+
+// danglingLink says whether name in dir is a symlink, and where it points.
+func danglingLink(dir int, name string) (string, bool) {
+	var st unix.Stat_t
+	if unix.Fstatat(dir, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFLNK {
+		return "", false
+	}
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(dir, name, buf)
+	if err != nil || n == 0 {
+		return "", false
+	}
+	return string(buf[:n]), true
+}
+
+// pathInRoot is the path of dir (an fd inside the root) as the container
+// sees it: its host path less the root's.
+func pathInRoot(rootfd, dir int) (string, error) {
+	root, err := os.Readlink(procFd(rootfd))
+	if err != nil {
+		return "", err
+	}
+	p, err := os.Readlink(procFd(dir))
+	if err != nil {
+		return "", err
+	}
+	if p == root {
+		return "/", nil
+	}
+	rel, ok := strings.CutPrefix(p, strings.TrimSuffix(root, "/")+"/")
+	if !ok {
+		return "", fmt.Errorf("%s is outside the root %s", p, root)
+	}
+	return "/" + rel, nil
 }
 
 func closeOwned(fd, rootfd int) {

@@ -115,17 +115,28 @@ func TestMkdirAllInRoot(t *testing.T) {
 	if _, err := os.Stat("/etc/xrt-new"); err == nil {
 		t.Error("/etc/xrt-new was created on the host")
 	}
-	// A dangling symlink is not created through, neither inside nor out.
-	for _, path := range []string{"dangle/x", "dangle2/x", "f/x", "f"} {
+	// Through a file: an error.
+	for _, path := range []string{"f/x", "f"} {
 		if f, err := MkdirAllInRoot(rootfd, path, 0o755); err == nil {
 			t.Errorf("MkdirAllInRoot(%q) = %s, want an error", path, fdPath(t, int(f.Fd())))
 			f.Close()
 		}
 	}
-	for _, p := range []string{"/nonexistent-xrt-test", filepath.Join(root, "nonexistent-xrt-test")} {
-		if _, err := os.Lstat(p); err == nil {
-			t.Errorf("%s was created", p)
+	// A dangling symlink: what it names is made, inside the root (runc's
+	// rule), never on the host.
+	for path, want := range map[string]string{"dangle/x": "/nonexistent-xrt-test/deeper/x", "dangle2/x": "/nonexistent-xrt-test/x"} {
+		f, err := MkdirAllInRoot(rootfd, path, 0o755)
+		if err != nil {
+			t.Errorf("MkdirAllInRoot(%q): %v", path, err)
+			continue
 		}
+		if got := fdPath(t, int(f.Fd())); got != root+want {
+			t.Errorf("MkdirAllInRoot(%q) = %s, want %s", path, got, root+want)
+		}
+		f.Close()
+	}
+	if _, err := os.Lstat("/nonexistent-xrt-test"); err == nil {
+		t.Error("/nonexistent-xrt-test was created on the host")
 	}
 }
 
@@ -150,8 +161,20 @@ func TestEnsureInRootFile(t *testing.T) {
 		}
 		unix.Close(fd)
 	}
-	if fd, err := ensureInRoot(rootfd, "dangle", false, 0o644); err == nil {
-		t.Errorf("ensureInRoot(dangle, file) = %s, want an error", fdPath(t, fd))
+	// A file through a dangling symlink lands where it points, in the root.
+	fd, err := ensureInRoot(rootfd, "dangle", false, 0o644)
+	if err != nil {
+		t.Fatalf("ensureInRoot(dangle, file): %v", err)
+	}
+	if got := fdPath(t, fd); got != root+"/nonexistent-xrt-test/deeper" {
+		t.Errorf("ensureInRoot(dangle, file) = %s, want it at the link's target in the root", got)
+	}
+	unix.Close(fd)
+	// A symlink loop is an error, not a hang.
+	must(t, os.Symlink("/loop2", filepath.Join(root, "loop1")))
+	must(t, os.Symlink("/loop1", filepath.Join(root, "loop2")))
+	if fd, err := ensureInRoot(rootfd, "loop1/x", true, 0o755); err == nil {
+		t.Errorf("ensureInRoot(loop1/x) = %s, want ELOOP", fdPath(t, fd))
 	}
 }
 
