@@ -61,7 +61,12 @@ func bindConsole(slave *os.File) error {
 		return fmt.Errorf("/dev/console: open /dev: %w", err)
 	}
 	defer unix.Close(dev)
-	fd, err := unix.Openat(dev, "console", unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	// Made by rootfs already (a read-only /dev allows no creation now);
+	// created here only when this process prepared no root of its own.
+	fd, err := unix.Openat(dev, "console", unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err == unix.ENOENT {
+		fd, err = unix.Openat(dev, "console", unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	}
 	if err == unix.ENXIO || err == unix.ENODEV {
 		// A character device with no driver: it still is a mount target.
 		fd, err = unix.Openat(dev, "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)

@@ -74,6 +74,15 @@ func (m *mounter) createDevices(c *Config) error {
 		if err := d.symlinks(); err != nil {
 			return err
 		}
+		// The pty is bound on /dev/console after Finalize, which may have
+		// made /dev read-only: its mount point is made now.
+		if p := c.Spec.Process; p != nil && p.Terminal {
+			fd, err := ensureInRoot(m.root, "/dev/console", false, 0o600)
+			if err != nil {
+				return fmt.Errorf("create /dev/console: %w", err)
+			}
+			unix.Close(fd)
+		}
 	}
 	for i := range specDevs {
 		dev, err := specDevice(&specDevs[i])
