@@ -218,27 +218,35 @@ func (o *MountOptions) bindAttr() (attr unix.MountAttr, implied uint64) {
 	touched := o.Flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0 || o.Clear != 0
 	for _, f := range flagAttrs {
 		switch {
+		case f.ms == unix.MS_NODIRATIME: // with the atime mode, below
 		case o.Flags&f.ms != 0:
 			attr.Attr_set |= f.attr
 		case o.Clear&f.ms != 0:
 			attr.Attr_clr |= f.attr
-		case touched && f.ms != unix.MS_NODIRATIME:
+		case touched:
 			attr.Attr_clr |= f.attr
 			implied |= f.attr
 		}
 	}
-	mode := uint64(1 << 63) // unset
-	switch {
-	case o.Flags&unix.MS_NOATIME != 0:
-		mode = unix.MOUNT_ATTR_NOATIME
-	case o.Flags&unix.MS_STRICTATIME != 0, o.Clear&unix.MS_RELATIME != 0:
-		mode = unix.MOUNT_ATTR_STRICTATIME
-	case o.Flags&unix.MS_RELATIME != 0, o.Clear&(unix.MS_NOATIME|unix.MS_STRICTATIME) != 0:
-		mode = unix.MOUNT_ATTR_RELATIME
-	}
-	if mode != 1<<63 {
+	// atime as the kernel treats a bind remount: with no atime flag the
+	// source's settings stay (an option that clears one, "atime" or
+	// "norelatime", asks for nothing); with any, the mode is noatime,
+	// strictatime or else relatime, and nodiratime is as asked.
+	if o.Flags&(atimeFlags|unix.MS_NODIRATIME) != 0 {
+		mode := uint64(unix.MOUNT_ATTR_RELATIME)
+		switch {
+		case o.Flags&unix.MS_NOATIME != 0:
+			mode = unix.MOUNT_ATTR_NOATIME
+		case o.Flags&unix.MS_STRICTATIME != 0:
+			mode = unix.MOUNT_ATTR_STRICTATIME
+		}
 		attr.Attr_set |= mode
 		attr.Attr_clr |= unix.MOUNT_ATTR__ATIME
+		if o.Flags&unix.MS_NODIRATIME != 0 {
+			attr.Attr_set |= unix.MOUNT_ATTR_NODIRATIME
+		} else {
+			attr.Attr_clr |= unix.MOUNT_ATTR_NODIRATIME
+		}
 	}
 	return attr, implied
 }

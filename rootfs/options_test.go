@@ -90,16 +90,19 @@ func TestBindAttr(t *testing.T) {
 		{[]string{"bind", "ro"}, unix.MOUNT_ATTR_RDONLY, implied &^ unix.MOUNT_ATTR_RDONLY},
 		{[]string{"bind", "rw", "suid", "dev", "exec"}, 0, implied},
 		{[]string{"bind", "nosuid", "nodev", "noexec", "nodiratime", "nosymfollow"},
-			unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODIRATIME | unix.MOUNT_ATTR_NOSYMFOLLOW, unix.MOUNT_ATTR_RDONLY},
+			unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODIRATIME | unix.MOUNT_ATTR_NOSYMFOLLOW,
+			unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR__ATIME}, // nodiratime: relatime unless another mode is asked for
 		// Superblock flags cannot change through a bind: not asked for.
 		{[]string{"bind", "sync", "dirsync", "mand", "lazytime"}, 0, implied},
-		{[]string{"bind", "noatime"}, unix.MOUNT_ATTR_NOATIME, unix.MOUNT_ATTR__ATIME | implied},
-		{[]string{"bind", "strictatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME | implied},
-		{[]string{"bind", "norelatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME | implied},
-		{[]string{"bind", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
-		{[]string{"bind", "atime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
-		{[]string{"bind", "nostrictatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
-		{[]string{"bind", "noatime", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | implied},
+		// An atime flag sets the mode (relatime by default) and nodiratime as asked.
+		{[]string{"bind", "noatime"}, unix.MOUNT_ATTR_NOATIME, unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NODIRATIME | implied},
+		{[]string{"bind", "strictatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NODIRATIME | implied},
+		{[]string{"bind", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NODIRATIME | implied},
+		{[]string{"bind", "noatime", "relatime"}, unix.MOUNT_ATTR_RELATIME, unix.MOUNT_ATTR__ATIME | unix.MOUNT_ATTR_NODIRATIME | implied},
+		// Clearing one asks for no atime change: the source's stays (as the kernel's remount).
+		{[]string{"bind", "norelatime"}, 0, implied},
+		{[]string{"bind", "atime"}, 0, implied},
+		{[]string{"bind", "nostrictatime"}, 0, implied},
 	} {
 		o := ParseMountOptions(tc.opts)
 		attr, _ := o.bindAttr()
