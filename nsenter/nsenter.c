@@ -283,6 +283,14 @@ __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char
 
 	struct nsdef *user = &namespaces[0];
 	join(user);
+	if (user->path) {
+		// Joined: become that namespace's root, as a created one does
+		// below. Our host ids are not mapped there, and files made with
+		// unmapped ids fail (EOVERFLOW).
+		if (setresgid(0, 0, 0) == 0)
+			(void)setresuid(0, 0, 0);
+		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	}
 	if (user->create) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			bail("nsenter: unshare user namespace");
