@@ -15,7 +15,7 @@ import (
 
 // cacheFormat changes whenever what Compile produces for the same input
 // changes (other than through the libseccomp version, which is in the key).
-const cacheFormat = "xrt-seccomp-2" // 2: the ENOSYS stub
+const cacheFormat = "xrt-seccomp-3" // 2: the ENOSYS stub; 3: TSYNC dropped, SPEC_ALLOW by default
 
 // CompileCached is Compile with a cache of compiled programs in cacheDir
 // (e.g. /run/xrt/.seccomp-cache). libseccomp needs ~15 ms for Docker's

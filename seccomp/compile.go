@@ -37,6 +37,16 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("linux.seccomp.flags: %w", err)
 	}
+	// TSYNC syncs the filter to the loading process's other threads: init
+	// execs right after, which ends them, so it changes nothing (runc
+	// ignores it too).
+	fl &^= unix.SECCOMP_FILTER_FLAG_TSYNC
+	// No flags field at all: the speculative store bypass mitigation that
+	// a filter turns on is left off, as without a filter and as runc does.
+	// An empty list means no flags.
+	if s.Flags == nil && flagSupported(unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW) {
+		fl |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
+	}
 	if s.ListenerMetadata != "" && s.ListenerPath == "" {
 		return nil, fmt.Errorf("linux.seccomp.listenerMetadata is set but listenerPath is not; the spec forbids that")
 	}
