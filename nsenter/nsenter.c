@@ -244,6 +244,20 @@ static void join(struct nsdef *ns)
 	ns->fd = -1;
 }
 
+// try_join joins ns if this process may; EPERM leaves it for later.
+static void try_join(struct nsdef *ns)
+{
+	if (ns->fd < 0)
+		return;
+	if (setns(ns->fd, ns->flag) < 0) {
+		if (errno == EPERM)
+			return;
+		bail("nsenter: join %s namespace %s", ns->name, ns->path);
+	}
+	close(ns->fd);
+	ns->fd = -1;
+}
+
 static void write_file(const char *path, const char *data)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -282,6 +296,13 @@ __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char
 			bail("nsenter: open %s namespace %s", ns->name, ns->path);
 
 	struct nsdef *user = &namespaces[0];
+	// Before a joined user namespace, every other namespace this process
+	// may join as it is: one that namespace does not own (the host's
+	// network, say) cannot be joined from inside it. The rest, those
+	// owned by it, are joined after it.
+	if (user->path)
+		for (struct nsdef *ns = namespaces + 1; ns->name; ns++)
+			try_join(ns);
 	join(user);
 	if (user->path) {
 		// Joined: become that namespace's root, as a created one does
