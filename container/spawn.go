@@ -241,6 +241,8 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			return p, nil
 		case handshake.Log:
 			logs.Write(m.Level, m.Message)
+		case handshake.MountSource:
+			err = sendMountSource(parent, m.Path, m.Recursive)
 		default:
 			return p, fmt.Errorf("init sent an unknown message %q", m.Type)
 		}
@@ -354,4 +356,21 @@ func killAndReap(pid int) {
 	unix.Kill(pid, unix.SIGKILL)
 	var ws unix.WaitStatus
 	unix.Wait4(pid, &ws, 0, nil)
+}
+
+// sendMountSource answers init's request for a bind mount source it may not
+// open (a user namespace's root cannot enter a directory the host's root
+// can): a detached copy of the mount made here, in the caller's mount
+// namespace, which init moves into place.
+func sendMountSource(conn *handshake.Conn, path string, recursive bool) error {
+	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
+	if recursive {
+		flags |= unix.AT_RECURSIVE
+	}
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, flags)
+	if err != nil {
+		return conn.Send(handshake.Msg{Type: handshake.MountSource, Message: fmt.Sprintf("open_tree %s: %v", path, err)})
+	}
+	defer unix.Close(fd)
+	return conn.SendFd(handshake.Msg{Type: handshake.MountSource}, fd)
 }

@@ -165,6 +165,9 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	}
 
 	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup, IDMapped: idmappedFDs()}
+	if hasNamespace(spec, specs.UserNamespace) {
+		rc.OpenSource = conn.mountSource
+	}
 	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
 	if newMountNS {
 		if err := rootfs.Prepare(rc); err != nil {
@@ -283,6 +286,20 @@ func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 	for _, ns := range s.Linux.Namespaces {
 		if ns.Type == t {
 			return ns.Path == ""
+		}
+	}
+	return false
+}
+
+// hasNamespace says whether the container has a namespace of type t, new
+// or joined.
+func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == t {
+			return true
 		}
 	}
 	return false

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	"xrt/handshake"
 	"xrt/nsenter"
 )
@@ -34,4 +36,24 @@ func (p *parent) debug(msg string) {
 	if os.Getenv(nsenter.EnvDebug) != "" {
 		p.Send(handshake.Msg{Type: handshake.Log, Level: "debug", Message: msg})
 	}
+}
+
+// mountSource asks the parent for a detached mount of path, a bind source
+// that init may not open from inside its user namespace
+// (rootfs.Config.OpenSource).
+func (p *parent) mountSource(path string, recursive bool) (int, error) {
+	if err := p.Send(handshake.Msg{Type: handshake.MountSource, Path: path, Recursive: recursive}); err != nil {
+		return -1, err
+	}
+	m, fd, err := p.RecvFd()
+	if err != nil {
+		return -1, fmt.Errorf("init: waiting for the mount source %s: %w", path, err)
+	}
+	if m.Type != handshake.MountSource || fd < 0 {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return -1, fmt.Errorf("mount source %s: the runtime could not open it for the container: %s", path, m.Message)
+	}
+	return fd, nil
 }

@@ -24,16 +24,23 @@ const (
 	Hooks   = "hooks"   // init → parent: run createRuntime and prestart hooks now
 	Ready   = "ready"   // init → parent: set up, about to block on exec.fifo
 	Log     = "log"     // init → parent: log Message at Level; no reply
-	Error   = "error"   // either way: Message says what failed
+	// MountSource: init → parent: a detached mount (open_tree) of Path,
+	// which init may not open itself; the reply, of the same type, carries
+	// it as SCM_RIGHTS, or Message says why not.
+	MountSource = "mountsource"
+	Error       = "error" // either way: Message says what failed
 )
 
 // Msg is one packet.
 type Msg struct {
-	Type    string          `json:"type"`
-	Pid     int             `json:"pid,omitempty"`
-	Message string          `json:"message,omitempty"`
-	Level   string          `json:"level,omitempty"` // of a Log: debug, info, warning`
-	State   json.RawMessage `json:"state,omitempty"`
+	Type    string `json:"type"`
+	Pid     int    `json:"pid,omitempty"`
+	Message string `json:"message,omitempty"`
+	Level   string `json:"level,omitempty"` // of a Log: debug, info, warning
+	// Path and Recursive: of a MountSource request.
+	Path      string          `json:"path,omitempty"`
+	Recursive bool            `json:"recursive,omitempty"`
+	State     json.RawMessage `json:"state,omitempty"`
 }
 
 // Conn is one end of the socket pair.
@@ -98,3 +105,46 @@ func (c *Conn) SendError(err error) error { return c.Send(Msg{Type: Error, Messa
 
 // Close closes this end.
 func (c *Conn) Close() error { return c.f.Close() }
+
+// SendFd writes one message with fd attached (SCM_RIGHTS).
+func (c *Conn) SendFd(m Msg, fd int) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := unix.Sendmsg(int(c.f.Fd()), b, unix.UnixRights(fd), nil, 0); err != nil {
+		return fmt.Errorf("send %s: %w", m.Type, err)
+	}
+	return nil
+}
+
+// RecvFd reads one message and the fd attached to it (-1 if none; it is
+// close-on-exec).
+func (c *Conn) RecvFd() (Msg, int, error) {
+	var m Msg
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(int(c.f.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return m, -1, fmt.Errorf("receive: %w", err)
+	}
+	if n == 0 {
+		return m, -1, io.EOF
+	}
+	fd := -1
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err == nil && len(msgs) == 1 {
+			if fds, err := unix.ParseUnixRights(&msgs[0]); err == nil && len(fds) == 1 {
+				fd = fds[0]
+			}
+		}
+	}
+	if err := json.Unmarshal(buf[:n], &m); err != nil {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return m, -1, fmt.Errorf("receive: bad message %q: %w", buf[:n], err)
+	}
+	return m, fd, nil
+}

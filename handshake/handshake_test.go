@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -275,5 +276,40 @@ func TestConcurrentSends(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Errorf("Send: %v", err)
+	}
+}
+
+func TestSendFdRecvFd(t *testing.T) {
+	parent, child, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parent.Close()
+	c := FromFD(int(child.Fd()))
+	f, err := os.Open("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := parent.SendFd(Msg{Type: MountSource, Path: "/x"}, int(f.Fd())); err != nil {
+		t.Fatal(err)
+	}
+	m, fd, err := c.RecvFd()
+	if err != nil || m.Type != MountSource || m.Path != "/x" || fd < 0 {
+		t.Fatalf("RecvFd = %+v, %d, %v", m, fd, err)
+	}
+	var a, b unix.Stat_t
+	unix.Fstat(fd, &a)
+	unix.Fstat(int(f.Fd()), &b)
+	if a.Rdev != b.Rdev || a.Ino != b.Ino {
+		t.Errorf("received fd is not the one sent")
+	}
+	unix.Close(fd)
+	// A message without an fd reads as fd -1.
+	if err := parent.Send(Msg{Type: MountSource, Message: "no"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, fd, err := c.RecvFd(); err != nil || fd != -1 || m.Message != "no" {
+		t.Errorf("RecvFd without an fd = %+v, %d, %v", m, fd, err)
 	}
 }

@@ -20,6 +20,8 @@ type mounter struct {
 	label      string // SELinux mount label, empty unless SELinux is on
 	// lateReadonly: see Config.lateReadonly.
 	lateReadonly []string
+	openSource   func(path string, recursive bool) (int, error) // Config.OpenSource
+
 }
 
 // mount performs one spec mount.
@@ -40,6 +42,14 @@ func (m *mounter) mount(sm *specs.Mount) error {
 		err = m.remount(sm, dest, &o)
 	case o.Bind():
 		err = m.bind(sm.Source, dest, &o)
+		if errors.Is(err, errSourceDenied) && m.openSource != nil {
+			var fd int
+			if fd, err = m.openSource(sm.Source, o.Flags&unix.MS_REC != 0); err == nil {
+				err = m.moveIn(fd, sm)
+				unix.Close(fd)
+				return err
+			}
+		}
 	case sm.Type == "cgroup":
 		err = m.cgroup(dest, &o)
 	default:
@@ -51,6 +61,9 @@ func (m *mounter) mount(sm *specs.Mount) error {
 	}
 	return err
 }
+
+// errSourceDenied: init may not open a bind mount's source.
+var errSourceDenied = errors.New("no access to the source from the container's user namespace")
 
 // destError is a failure about the destination itself; its message already
 // says which mount failed.
@@ -74,6 +87,9 @@ func mountName(sm *specs.Mount) string {
 // ones a user namespace locks included) and the propagation.
 func (m *mounter) bind(src, dest string, o *MountOptions) error {
 	srcfd, err := unix.Open(src, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err == unix.EACCES || err == unix.EPERM {
+		return fmt.Errorf("open source: %w: %w", errSourceDenied, err)
+	}
 	if err != nil {
 		return fmt.Errorf("open source: %w", err)
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	// detached mount of its source with the idmapping applied, prepared by
 	// the parent (init lacks the privilege over the source filesystem).
 	IDMapped map[int]int
+	// OpenSource, when set, asks the parent for a detached mount of a bind
+	// source that init may not open (EACCES or EPERM in a user namespace).
+	OpenSource func(path string, recursive bool) (int, error)
 
 	// lateReadonly are the destinations of read-only tmpfs mounts (and
 	// /dev), mounted writable by Prepare so that devices, mount points and
@@ -83,7 +86,7 @@ func Prepare(c *Config) error {
 	}
 	defer unix.Close(rootfd)
 
-	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNamespace(specs.CgroupNamespace)}
+	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNamespace(specs.CgroupNamespace), openSource: c.OpenSource}
 	if c.Spec.Linux != nil && c.Spec.Linux.MountLabel != "" && selinuxEnabled() {
 		m.label = c.Spec.Linux.MountLabel
 	}
