@@ -7,6 +7,7 @@ import (
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"golang.org/x/sys/unix"
 )
 
 // The systemd driver: the container's cgroup is a transient unit that
@@ -263,16 +264,25 @@ func (m *systemdManager) Set(r *Resources) error {
 	return m.v2.Set(r)
 }
 
-// Destroy stops the unit (systemd removes its cgroup; a unit already gone
-// is fine), clears a failed state so that the name can be used again, and
-// removes what is left of the cgroup.
+// Destroy kills what is left in the unit and stops it (systemd removes
+// its cgroup; a unit already gone is fine), clears a failed state so that
+// the name can be used again, and removes what is left of the cgroup.
+// Without systemd there can be no unit: only the cgroup is removed.
 func (m *systemdManager) Destroy() error {
 	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
 	defer cancel()
 	unit := m.cfg.Unit.Unit
 	conn, err := m.dial(ctx)
 	if err != nil {
-		return err
+		if m.v2 != nil {
+			return m.v2.Destroy()
+		}
+		return nil
+	}
+	// SIGKILL first: a stop sends SIGTERM, which a container's pid 1
+	// ignores, and would wait TimeoutStopSec (90 s) for it.
+	if err := conn.KillUnitWithTarget(ctx, unit, sddbus.All, int32(unix.SIGKILL)); err != nil && !noUnit(err) && dbusName(err) != "org.freedesktop.systemd1.NoSuchProcess" {
+		return fmt.Errorf("systemd: kill the processes of unit %s: %w", unit, err)
 	}
 	ch := make(chan string, 1)
 	_, err = conn.StopUnitContext(ctx, unit, "replace", ch)
@@ -281,7 +291,7 @@ func (m *systemdManager) Destroy() error {
 		if err := waitJob(ctx, ch, "stop", unit); err != nil {
 			return err
 		}
-	case dbusName(err) != "org.freedesktop.systemd1.NoSuchUnit":
+	case !noUnit(err):
 		return fmt.Errorf("systemd: stop unit %s: %w", unit, err)
 	}
 	conn.ResetFailedUnitContext(ctx, unit)
@@ -289,6 +299,12 @@ func (m *systemdManager) Destroy() error {
 		return m.v2.Destroy()
 	}
 	return nil
+}
+
+// noUnit reports the D-Bus errors for a unit that is not loaded.
+func noUnit(err error) bool {
+	n := dbusName(err)
+	return n == "org.freedesktop.systemd1.NoSuchUnit" || n == "org.freedesktop.systemd1.UnitNotLoaded"
 }
 
 func (m *systemdManager) Path(string) string {

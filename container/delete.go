@@ -119,5 +119,6 @@ func DeletePartial(root, id string) error {
 			c.Cgroup = ""
 		}
 	}
+	c.readUnitRecord()
 	return c.destroy()
 }
