@@ -85,11 +85,12 @@ func OpenSystemd(unit string, user bool, path string) (Manager, error) {
 	return m, nil
 }
 
-// SystemdUnitOf reports the unit name of a systemd manager ("" for the
-// others).
-func SystemdUnitOf(m Manager) string {
+// SystemdCgroupOf reports the cgroup path of a systemd manager's unit, as
+// systemd names it and OpenSystemd takes it ("/system.slice/x.scope"; ""
+// before the unit is started, and for the other managers).
+func SystemdCgroupOf(m Manager) string {
 	if s, ok := m.(*systemdManager); ok {
-		return s.cfg.Unit.Unit
+		return s.path
 	}
 	return ""
 }
@@ -137,7 +138,11 @@ func (m *systemdManager) Apply(pid int) error {
 	if err := startUnit(ctx, conn, unit, props); err != nil {
 		return err
 	}
-	p, err := conn.GetUnitPropertyContext(ctx, unit, "ControlGroup")
+	typ := "Scope"
+	if m.cfg.Unit.IsSlice() {
+		typ = "Slice"
+	}
+	p, err := conn.GetUnitTypePropertyContext(ctx, unit, typ, "ControlGroup")
 	if err != nil {
 		return fmt.Errorf("systemd: read the cgroup of unit %s: %w", unit, err)
 	}

@@ -88,15 +88,12 @@ func (c *Container) joinUnit(cg cgroups.Manager, cfg *containerinit.Config) func
 		return nil
 	}
 	return func(pid int) error {
-		if err := cg.Apply(pid); err != nil {
-			if p := cg.Path(""); p != "" {
-				c.Cgroup = p
-			}
-			return err
-		}
-		c.Cgroup = cg.Path("")
+		err := cg.Apply(pid)
+		// Known once the unit exists, even if a later step failed: what
+		// destroy removes.
+		c.Cgroup = cgroups.SystemdCgroupOf(cg)
 		cfg.Cgroup = c.Cgroup
-		return nil
+		return err
 	}
 }
 
