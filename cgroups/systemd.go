@@ -58,6 +58,9 @@ type systemdManager struct {
 // start. It checks the unit's names and annotations, and connects to
 // nothing yet.
 func NewSystemd(cfg SystemdConfig) (Manager, error) {
+	if !systemdBooted() {
+		return nil, fmt.Errorf("the systemd cgroup driver needs systemd as the init system (/run/systemd/system is missing): drop --systemd-cgroup to use cgroupfs: %w", ErrNoSystemd)
+	}
 	if DetectMode() != Unified {
 		return nil, fmt.Errorf("the systemd cgroup driver needs a cgroup v2 host (this one is %s): drop --systemd-cgroup to use cgroupfs", DetectMode())
 	}
