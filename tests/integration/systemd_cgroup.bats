@@ -178,7 +178,7 @@ wait_for_go() {
 	[ -n "$(show "$UNIT" IOWeight)" ]
 }
 
-@test "systemd: what systemd has no property for goes to the cgroup files (hugetlb, cpu burst, unified)" {
+@test "systemd: what systemd has no property for goes to the cgroup files (hugetlb, unified)" {
 	update_config '.linux.resources = {
 		"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
 		"unified": {"memory.oom.group": "1", "memory.high": "50331648"}
