@@ -41,12 +41,13 @@ func dialSystemd(ctx context.Context, user bool) (*sddbus.Conn, error) {
 	if perr == nil {
 		return conn, nil
 	}
-	var err error
+	// Never dbus-launch a session bus (godbus's autolaunch): a user
+	// without one has no manager to reach.
+	bus := dbus.SystemBusPrivate
 	if user {
-		conn, err = sddbus.NewUserConnectionContext(ctx)
-	} else {
-		conn, err = sddbus.NewSystemConnectionContext(ctx)
+		bus = dbus.SessionBusPrivateNoAutoStartup
 	}
+	conn, err := sddbus.NewConnection(func() (*dbus.Conn, error) { return dialBus(ctx, bus) })
 	if err != nil {
 		which := "the system manager (as root)"
 		if user {
@@ -57,12 +58,31 @@ func dialSystemd(ctx context.Context, user bool) (*sddbus.Conn, error) {
 	return conn, nil
 }
 
+// dialPrivate connects to a manager's own socket (no bus: no Hello).
 func dialPrivate(ctx context.Context, path string) (*dbus.Conn, error) {
 	c, err := dbus.Dial("unix:path="+path, dbus.WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
 	if err := c.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// dialBus connects to a bus and says Hello. EXTERNAL auth with the uid
+// only: no user name lookup.
+func dialBus(ctx context.Context, bus func(...dbus.ConnOption) (*dbus.Conn, error)) (*dbus.Conn, error) {
+	c, err := bus(dbus.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := c.Hello(); err != nil {
 		c.Close()
 		return nil, err
 	}
