@@ -251,6 +251,7 @@ wait_for_go() {
 	run sd pause "$CID"
 	[ "$status" -eq 0 ]
 	run sd delete --force "$CID"
+	echo "delete --force of the paused container: $status: $output"
 	[ "$status" -eq 0 ]
 	unit_gone "$UNIT"
 }
