@@ -11,8 +11,13 @@
 #   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
 #   make lint         gofmt, go vet, staticcheck (when installed)
 #   make demo         build, then run a busybox container that says hello
+#   make test-systemd the systemd cgroup driver's tests in a qemu guest with
+#                     systemd as PID 1 on cgroup v2 (xrt, then runc to
+#                     compare; RUNC= skips runc); fails if the guest does not boot
 
 GO          ?= go
+# `make test-systemd RUNC=` skips the runc comparison in the guest.
+RUNC_SET    := $(if $(filter command line environment,$(origin RUNC)),1)
 BATS        ?= bats
 BATS_FLAGS  ?=
 # Per-test limit, so that a hanging runtime cannot hang the suite.
@@ -25,7 +30,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test unit integration runc-suite bench soak fuzz lint demo clean
+.PHONY: all xrt testbin test unit integration runc-suite test-systemd bench soak fuzz lint demo clean
 
 all: xrt
 
@@ -53,6 +58,14 @@ integration: xrt testbin
 # is CI's part of it). Needs ../shared/runc-suite, or RUNC_SUITE=DIR.
 runc-suite: xrt
 	tests/runc-suite/run.sh
+
+# The guest runs under TCG here: about a minute to boot systemd, then the
+# tests at 10-40x the host's time.
+SYSTEMD_VM_TIMEOUT ?= 1800
+test-systemd: xrt testbin
+	@if [ "$$(id -u)" -ne 0 ]; then echo "make test-systemd: the guest needs root (qemu, 9p passthrough)" >&2; exit 1; fi
+	tests/v2vm-systemd/run.sh --share $(CURDIR) --cwd $(CURDIR) --timeout $(SYSTEMD_VM_TIMEOUT) \
+		$(if $(RUNC_SET),-e RUNC=$(RUNC)) -- tests/v2vm-systemd/guest-tests.sh
 
 bench: xrt testbin
 	tests/bench/bench.sh

@@ -73,6 +73,7 @@ func createFromFlags(c *cli.Context) (*container.Container, error) {
 		// Only a foreground run keeps the terminal itself.
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),
+		SystemdCgroup: c.Bool("systemd-cgroup"),
 	})
 	// A failed Create removed the image root it made (destroy, by the
 	// store annotation and owner); makeRoot runs only inside it.

@@ -105,7 +105,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
 			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
-			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "accepted for runc compatibility; not supported"},
+			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "make the cgroup a transient systemd unit (cgroupsPath \"slice:prefix:name\"; the user's manager when not root)"},
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "accepted for runc compatibility"},
 			&cli.StringFlag{Name: "store", Value: image.DefaultStoreDir, EnvVars: []string{storeEnv}, Usage: "image layer store (image mode)"},
 		},

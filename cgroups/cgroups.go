@@ -12,7 +12,11 @@
 // its v1 and v2 writers and its statistics: memory.go, cpu.go, cpuset.go,
 // pids.go, blkio.go, hugetlb.go, net.go, rdma.go, unified.go, devices.go
 // (with devices_bpf.go, the cgroup v2 device filter), freezer.go; stats.go
-// holds the statistics types and fs.go the file helpers.
+// holds the statistics types and fs.go the file helpers. The systemd
+// driver is a third Manager: systemd.go (a transient unit over D-Bus, then
+// the v2 manager on its cgroup), systemd_path.go (slice:prefix:name),
+// systemd_props.go and systemd_devices.go (Resources as unit properties),
+// systemd_conn.go (connecting to the system or a user's manager).
 //
 // Every write goes straight to the kernel (open O_WRONLY|O_TRUNC|O_CLOEXEC,
 // write, close). A failed write names the file, the value and the path:

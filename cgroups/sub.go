@@ -27,6 +27,9 @@ func SubJoin(m Manager, specs []string) (*Join, error) {
 		return nil, err
 	}
 	j := &Join{}
+	if s, ok := m.(*systemdManager); ok && s.v2 != nil {
+		m = s.v2 // a systemd unit's cgroup is a v2 directory
+	}
 	switch v := m.(type) {
 	case *v2Manager:
 		if len(byCtrl) > 0 {

@@ -17,7 +17,7 @@ import (
 // makeCgroup creates the container's cgroup with its limits set, before
 // any process is in it. The path is recorded first, so that a failure
 // half-way is cleaned up by destroy.
-func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
+func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager, error) {
 	var path string
 	var res *specs.LinuxResources
 	if spec.Linux != nil {
@@ -28,6 +28,9 @@ func (c *Container) makeCgroup(spec *specs.Spec) (cgroups.Manager, error) {
 		return nil, fmt.Errorf("linux.resources: %w", err)
 	}
 	r = allowDevices(r)
+	if systemd {
+		return c.makeUnit(path, spec.Annotations, r)
+	}
 	if c.Cgroup, err = cgroups.PathFor(path, c.ID); err != nil {
 		return nil, err
 	}
@@ -109,6 +112,9 @@ func allowDevices(r *cgroups.Resources) *cgroups.Resources {
 
 // cgroup opens the container's cgroup manager; nil when it has none.
 func (c *Container) cgroup() cgroups.Manager {
+	if c.CgroupDriver != "" {
+		return c.unit()
+	}
 	if c.Cgroup == "" {
 		return nil
 	}

@@ -41,6 +41,10 @@ type CreateOpts struct {
 	// without one, Foreground callers get it in Container.Console.
 	ConsoleSocket string
 	Foreground    bool
+	// SystemdCgroup: the cgroup is a transient systemd unit (the
+	// --systemd-cgroup driver; the user's manager when not root), and
+	// linux.cgroupsPath is "slice:prefix:name".
+	SystemdCgroup bool
 }
 
 // Create makes the state directory, spawns init and waits until it is set
@@ -93,7 +97,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
 		return nil, err
 	}
-	cg, err := c.makeCgroup(spec)
+	cg, err := c.makeCgroup(spec, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +154,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		state:      c.ociState(Creating),
 		makeRoot:   o.MakeRoot,
 		rootLate:   rootInInitNS(spec),
+		onStart:    c.joinUnit(cg, cfg),
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
 			//lint:ignore SA1019 prestart is deprecated, still honoured

@@ -116,5 +116,6 @@ func DeletePartial(root, id string) error {
 			c.Cgroup = ""
 		}
 	}
+	c.readUnitRecord()
 	return c.destroy()
 }

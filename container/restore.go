@@ -70,7 +70,7 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
 		return nil, err
 	}
-	cg, err := c.makeCgroup(spec)
+	cg, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver
 	if err != nil {
 		return nil, err
 	}

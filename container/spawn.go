@@ -40,6 +40,10 @@ type spawnOpts struct {
 	// it runs first, in our mount namespace.
 	makeRoot func() error
 	rootLate bool
+	// onStart, when set, runs once init exists and before it does anything
+	// (before its config is sent, so it may change cfg): the systemd
+	// driver puts init in the container's unit here.
+	onStart func(pid int) error
 }
 
 // initProc is a started init: its pid in our pid namespace and start time.
@@ -163,6 +167,17 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if err != nil {
 		cfgW.Close()
 		return nil, fmt.Errorf("start init: %w", err)
+	}
+	if o.onStart != nil {
+		if err := o.onStart(cmd.Process.Pid); err != nil {
+			cfgW.Close()
+			cmd.Process.Kill()
+			cmd.Wait()
+			if rootMade != nil {
+				<-rootMade
+			}
+			return nil, err
+		}
 	}
 	// init reads its config once the root is made: an error closes the
 	// pipe unwritten, init stops, and the error is the one reported.

@@ -29,8 +29,13 @@ type State struct {
 	Created     time.Time         `json:"created"`
 	Owner       string            `json:"owner"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Cgroup is the container's cgroup path (cgroups.PathFor).
+	// Cgroup is the container's cgroup path (cgroups.PathFor; under the
+	// systemd driver, the unit's cgroup as systemd reports it).
 	Cgroup string `json:"cgroup,omitempty"`
+	// CgroupDriver is "systemd" or "systemdUser" when the cgroup is a
+	// systemd unit (--systemd-cgroup), named CgroupUnit; "" for cgroupfs.
+	CgroupDriver string `json:"cgroupDriver,omitempty"`
+	CgroupUnit   string `json:"cgroupUnit,omitempty"`
 	// Only the hooks xrt runs after create: the decoder stays small.
 	Poststart []specs.Hook `json:"poststart,omitempty"`
 	Poststop  []specs.Hook `json:"poststop,omitempty"`

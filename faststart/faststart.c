@@ -51,8 +51,9 @@ static const char *parse(int argc, char **argv, const char **root, const char **
 			val = store;
 		else if ((n == 4 && strncmp(a, "-log", 4) == 0) || (n == 11 && strncmp(a, "-log-format", 11) == 0))
 			val = NULL;
-		else if (n == 15 && strncmp(a, "-systemd-cgroup", 15) == 0 && eq && strcmp(eq, "=false") == 0)
-			continue;
+		else if (n == 15 && strncmp(a, "-systemd-cgroup", 15) == 0 &&
+			 (!eq || strcmp(eq, "=false") == 0 || strcmp(eq, "=true") == 0))
+			continue; // the driver is in the container's state; start and a gone container's delete need none
 		else
 			return NULL; // --debug, --rootless, --help, --version, ...
 		const char *v = eq ? eq + 1 : (++i < argc ? argv[i] : NULL);

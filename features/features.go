@@ -9,6 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
 	"xrt/bundle"
+	"xrt/cgroups"
 	"xrt/checkpoint"
 	"xrt/rootfs"
 	"xrt/seccomp"
@@ -18,6 +19,10 @@ import (
 func Get(version string) *features.Features {
 	yes, no := true, false
 	actions, operators, archs, flags := seccomp.Features()
+	// The systemd driver only where a manager answers (a D-Bus round trip
+	// on a systemd host; a stat elsewhere).
+	systemd := cgroups.SystemdAvailable(false) == nil
+	systemdUser := cgroups.SystemdAvailable(true) == nil
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
@@ -26,7 +31,7 @@ func Get(version string) *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   bundle.NamespaceTypes(),
 			Capabilities: bundle.CapabilityNames,
-			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &systemd, SystemdUser: &systemdUser, Rdma: &yes},
 			Seccomp: &features.Seccomp{
 				Enabled:        &yes,
 				Actions:        actions,

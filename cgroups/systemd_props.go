@@ -1,0 +1,262 @@
+package cgroups
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+)
+
+// Unit properties from Resources.
+//
+// What systemd has a property for is set as that property, so that
+// `systemctl show` tells the truth and systemd, when it re-applies a
+// unit's settings (daemon-reload, another property change), writes the
+// same values back: MemoryMax, MemoryLow, MemoryHigh, MemoryMin,
+// MemorySwapMax, CPUWeight, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec,
+// AllowedCPUs, AllowedMemoryNodes, TasksMax, IOWeight, DevicePolicy and
+// DeviceAllow. Every value is then also written to the cgroup files by the
+// v2 code (exact where systemd rounds, as it does the CPU quota to 10 ms
+// per second), with everything systemd has no property for (cpu burst and
+// idle, io.max, hugetlb, rdma, misc, the rest of resources.unified).
+
+// infinity is systemd's "no limit" for the uint64 properties.
+const infinity = math.MaxUint64
+
+func prop(name string, v any) sddbus.Property {
+	return sddbus.Property{Name: name, Value: dbus.MakeVariant(v)}
+}
+
+func limitOrInfinity(n int64) uint64 {
+	if n < 0 {
+		return infinity
+	}
+	return uint64(n)
+}
+
+// systemdProperties converts the non-nil fields of r. dir is the unit's
+// cgroup directory when it exists ("" before the unit is started): a
+// partial update reads the current memory or CPU limit there to convert
+// the other half of a pair.
+func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
+	var props []sddbus.Property
+	if r == nil {
+		return nil, nil
+	}
+	if m := r.Memory; m != nil {
+		if m.Limit != nil {
+			props = append(props, prop("MemoryMax", limitOrInfinity(*m.Limit)))
+		}
+		if m.Reservation != nil {
+			props = append(props, prop("MemoryLow", limitOrInfinity(*m.Reservation)))
+		}
+		if m.Swap != nil {
+			if m.Limit == nil && *m.Swap != -1 && dir == "" {
+				return nil, fmt.Errorf("memory swap %d (memory+swap) needs a memory limit", *m.Swap)
+			}
+			swap, err := swapMaxV2(dir, m)
+			if err != nil {
+				return nil, err
+			}
+			v := uint64(infinity)
+			if swap != "max" {
+				v, _ = strconv.ParseUint(swap, 10, 64)
+			}
+			props = append(props, prop("MemorySwapMax", v))
+		}
+	}
+	if c := r.CPU; c != nil {
+		if c.Shares != nil {
+			props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
+		}
+		if c.Quota != nil {
+			period := uint64(100000)
+			if c.Period != nil {
+				period = *c.Period
+			} else if p, ok := currentPeriod(dir); ok {
+				period = p
+			}
+			props = append(props, prop("CPUQuotaPerSecUSec", quotaPerSec(*c.Quota, period)))
+		}
+		if c.Period != nil {
+			props = append(props, prop("CPUQuotaPeriodUSec", *c.Period))
+		}
+		for _, l := range []struct{ name, list string }{{"AllowedCPUs", c.Cpus}, {"AllowedMemoryNodes", c.Mems}} {
+			if l.list == "" {
+				continue
+			}
+			mask, err := listMask(l.list)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", l.name, l.list, err)
+			}
+			props = append(props, prop(l.name, mask))
+		}
+	}
+	if p := r.Pids; p != nil && p.Limit != nil {
+		props = append(props, prop("TasksMax", limitOrInfinity(*p.Limit)))
+	}
+	if b := r.BlockIO; b != nil && b.Weight != nil {
+		props = append(props, prop("IOWeight", blkioToIOWeight(*b.Weight)))
+	}
+	props = append(props, unifiedProperties(r.Unified)...)
+	props = append(props, deviceProperties(r.Devices)...)
+	return props, nil
+}
+
+// quotaPerSec is systemd's CPUQuotaPerSecUSec for a quota per period (both
+// in µs), rounded up to 10 ms per second, the unit systemd keeps it in;
+// -1 is no quota.
+func quotaPerSec(quota int64, period uint64) uint64 {
+	if quota < 0 {
+		return infinity
+	}
+	if period == 0 {
+		period = 100000
+	}
+	v := uint64(quota) * 1000000 / period
+	if v%10000 != 0 {
+		v = (v/10000 + 1) * 10000
+	}
+	return v
+}
+
+// currentPeriod reads the period of dir's cpu.max.
+func currentPeriod(dir string) (uint64, bool) {
+	if dir == "" {
+		return 0, false
+	}
+	s, err := readTrim(dir, "cpu.max")
+	if err != nil {
+		return 0, false
+	}
+	_, p, ok := strings.Cut(s, " ")
+	n, err := strconv.ParseUint(p, 10, 64)
+	return n, ok && err == nil
+}
+
+// listMask is a kernel list ("0-2,5") as systemd's CPU and node masks
+// want it: bytes, bit i of byte j for number 8j+i.
+func listMask(s string) ([]byte, error) {
+	l, err := parseList(s)
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	for _, w := range l {
+		for i := 0; i < 8; i++ {
+			b = append(b, byte(w>>(8*i)))
+		}
+	}
+	for len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	return b, nil
+}
+
+// unifiedProperties converts the resources.unified keys systemd has a
+// property for; the files are written as well (and check the values).
+func unifiedProperties(u map[string]string) []sddbus.Property {
+	names := map[string]string{
+		"memory.max": "MemoryMax", "memory.high": "MemoryHigh", "memory.low": "MemoryLow",
+		"memory.min": "MemoryMin", "memory.swap.max": "MemorySwapMax", "pids.max": "TasksMax",
+		"cpu.weight": "CPUWeight", "io.weight": "IOWeight",
+	}
+	keys := make([]string, 0, len(u))
+	for k := range u {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var props []sddbus.Property
+	for _, k := range keys {
+		name, ok := names[k]
+		if !ok {
+			continue
+		}
+		v := strings.TrimSpace(u[k])
+		if k == "io.weight" {
+			v = strings.TrimPrefix(v, "default ")
+		}
+		if v == "max" {
+			props = append(props, prop(name, uint64(infinity)))
+		} else if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			props = append(props, prop(name, n))
+		}
+	}
+	return props
+}
+
+// AnnotationPrefix marks annotations that are unit properties:
+// "org.systemd.property.TimeoutStopUSec": "uint64 123456789". The value is
+// a GVariant in text form (with its type where it is not obvious).
+const AnnotationPrefix = "org.systemd.property."
+
+// annotationProperties converts the org.systemd.property.* annotations.
+func annotationProperties(ann map[string]string) ([]sddbus.Property, error) {
+	keys := make([]string, 0, len(ann))
+	for k := range ann {
+		if strings.HasPrefix(k, AnnotationPrefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var props []sddbus.Property
+	for _, k := range keys {
+		name := strings.TrimPrefix(k, AnnotationPrefix)
+		if name == "" || strings.ContainsAny(name, ". \t") {
+			return nil, fmt.Errorf("annotation %q: %q is not a unit property name", k, name)
+		}
+		v, err := dbus.ParseVariant(ann[k], dbus.Signature{})
+		if err != nil {
+			return nil, fmt.Errorf("annotation %q: value %q is not a GVariant (e.g. \"uint64 100\", \"'text'\", \"true\"): %w", k, ann[k], err)
+		}
+		props = append(props, sddbus.Property{Name: name, Value: v})
+	}
+	return props, nil
+}
+
+// mergeProperties appends extra to props; a name in extra replaces the
+// same name in props.
+func mergeProperties(props, extra []sddbus.Property) []sddbus.Property {
+	over := map[string]bool{}
+	for _, p := range extra {
+		over[p.Name] = true
+	}
+	out := props[:0:0]
+	for _, p := range props {
+		if !over[p.Name] {
+			out = append(out, p)
+		}
+	}
+	return append(out, extra...)
+}
+
+// procDevices reads /proc/devices: the names of majors, by type.
+var procDevices = func() map[string]map[int64]string {
+	out := map[string]map[int64]string{"c": {}, "b": {}}
+	b, err := os.ReadFile("/proc/devices")
+	if err != nil {
+		return out
+	}
+	typ := ""
+	for line := range strings.SplitSeq(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "Character"):
+			typ = "c"
+		case strings.HasPrefix(line, "Block"):
+			typ = "b"
+		default:
+			f := strings.Fields(line)
+			if len(f) == 2 && typ != "" {
+				if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					out[typ][n] = f[1]
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,178 @@
+package cgroups
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+)
+
+func propMap(t *testing.T, props []sddbus.Property) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	for _, p := range props {
+		m[p.Name] = p.Value.Value()
+	}
+	return m
+}
+
+func i64p(n int64) *int64   { return &n }
+func u64p(n uint64) *uint64 { return &n }
+func u16p(n uint16) *uint16 { return &n }
+
+func TestSystemdProperties(t *testing.T) {
+	r := &Resources{
+		Memory:  &Memory{Limit: i64p(64 << 20), Reservation: i64p(32 << 20), Swap: i64p(96 << 20)},
+		CPU:     &CPU{Shares: u64p(1024), Quota: i64p(50000), Period: u64p(100000), Cpus: "0-1,3", Mems: "0"},
+		Pids:    &Pids{Limit: i64p(42)},
+		BlockIO: &BlockIO{Weight: u16p(500)},
+		Unified: map[string]string{"memory.high": "50000000", "pids.max": "max", "cpu.idle": "1"},
+	}
+	props, err := systemdProperties(r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := propMap(t, props)
+	want := map[string]any{
+		"MemoryMax":          uint64(64 << 20),
+		"MemoryLow":          uint64(32 << 20),
+		"MemorySwapMax":      uint64(32 << 20),
+		"CPUWeight":          uint64(39),
+		"CPUQuotaPerSecUSec": uint64(500000),
+		"CPUQuotaPeriodUSec": uint64(100000),
+		"AllowedCPUs":        []byte{0x0b},
+		"AllowedMemoryNodes": []byte{0x01},
+		"TasksMax":           uint64(math.MaxUint64), // unified pids.max wins: applied after
+		"IOWeight":           uint64(1 + 490*9999/990),
+		"MemoryHigh":         uint64(50000000),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("properties:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestSystemdPropertiesUnlimited(t *testing.T) {
+	r := &Resources{
+		Memory: &Memory{Limit: i64p(-1), Swap: i64p(-1)},
+		CPU:    &CPU{Quota: i64p(-1)},
+		Pids:   &Pids{Limit: i64p(-1)},
+	}
+	props, err := systemdProperties(r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range propMap(t, props) {
+		if v != uint64(math.MaxUint64) {
+			t.Errorf("%s = %v, want infinity", name, v)
+		}
+	}
+}
+
+func TestSystemdPropertiesSwapNeedsLimit(t *testing.T) {
+	_, err := systemdProperties(&Resources{Memory: &Memory{Swap: i64p(1 << 20)}}, "")
+	if err == nil || !strings.Contains(err.Error(), "needs a memory limit") {
+		t.Errorf("swap without a limit: %v", err)
+	}
+}
+
+func TestQuotaPerSec(t *testing.T) {
+	for _, tc := range []struct {
+		quota  int64
+		period uint64
+		want   uint64
+	}{
+		{50000, 100000, 500000},
+		{1000, 100000, 10000},
+		{1234, 100000, 20000}, // 12340 rounded up to 10 ms per second
+		{200000, 100000, 2000000},
+		{-1, 100000, math.MaxUint64},
+	} {
+		if got := quotaPerSec(tc.quota, tc.period); got != tc.want {
+			t.Errorf("quotaPerSec(%d, %d) = %d, want %d", tc.quota, tc.period, got, tc.want)
+		}
+	}
+}
+
+func TestListMask(t *testing.T) {
+	for in, want := range map[string][]byte{
+		"0":     {1},
+		"0-7":   {0xff},
+		"8":     {0, 1},
+		"1,3-4": {0x1a},
+		"0,63":  {1, 0, 0, 0, 0, 0, 0, 0x80},
+		"64-65": {0, 0, 0, 0, 0, 0, 0, 0, 3},
+	} {
+		got, err := listMask(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("listMask(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := listMask("3-1"); err == nil {
+		t.Error("listMask(3-1): no error")
+	}
+}
+
+func TestDeviceProperties(t *testing.T) {
+	orig := procDevices
+	procDevices = func() map[string]map[int64]string {
+		return map[string]map[int64]string{"c": {136: "pts", 5: "/dev/tty"}, "b": {}}
+	}
+	defer func() { procDevices = orig }()
+	rules := []DeviceRule{
+		{Allow: false, Type: "a", Major: -1, Minor: -1, Access: "rwm"},
+		{Allow: true, Type: "c", Major: -1, Minor: -1, Access: "m"},
+		{Allow: true, Type: "c", Major: 1, Minor: 3, Access: "rw"},
+		{Allow: true, Type: "c", Major: 1, Minor: 3, Access: "m"},
+		{Allow: true, Type: "c", Major: 136, Minor: -1, Access: "rwm"},
+		{Allow: true, Type: "b", Major: 7, Minor: -1, Access: "r"},
+		{Allow: false, Type: "c", Major: 1, Minor: 9, Access: "rwm"}, // narrower deny: left to xrt's filter
+	}
+	got := deviceProperties(rules)
+	want := []sddbus.Property{
+		prop("DevicePolicy", "strict"),
+		prop("DeviceAllow", []deviceAllow{}),
+		prop("DeviceAllow", []deviceAllow{{"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"char-pts", "rwm"}, {"block-*", "r"}}),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("device properties:\n got %v\nwant %v", got, want)
+	}
+	all := deviceProperties([]DeviceRule{{Allow: true, Type: "a", Major: -1, Minor: -1, Access: "rwm"}})
+	if len(all) != 2 || all[0].Value != dbus.MakeVariant("auto") {
+		t.Errorf("allow all: %v, want DevicePolicy=auto", all)
+	}
+	if deviceProperties(nil) != nil {
+		t.Error("no rules: want no properties")
+	}
+}
+
+func TestAnnotationProperties(t *testing.T) {
+	props, err := annotationProperties(map[string]string{
+		"org.systemd.property.TimeoutStopUSec": "uint64 123456",
+		"org.systemd.property.CollectMode":     "'inactive-or-failed'",
+		"other":                                "x",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := propMap(t, props)
+	want := map[string]any{"TimeoutStopUSec": uint64(123456), "CollectMode": "inactive-or-failed"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, bad := range []map[string]string{
+		{"org.systemd.property.X": "uint64 nope"},
+		{"org.systemd.property.": "true"},
+		{"org.systemd.property.A.B": "true"},
+	} {
+		if _, err := annotationProperties(bad); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+	merged := mergeProperties([]sddbus.Property{prop("A", 1), prop("B", 2)}, []sddbus.Property{prop("B", 3)})
+	if m := propMap(t, merged); len(merged) != 2 || m["B"] != 3 {
+		t.Errorf("merge: %v", merged)
+	}
+}
