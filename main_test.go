@@ -418,3 +418,16 @@ func TestFaststartSharesTheGoDefaults(t *testing.T) {
 		t.Errorf("defaults.h defines %d names, the test checks 11: check the new ones here", len(defines))
 	}
 }
+
+func TestParseMemory(t *testing.T) {
+	for in, want := range map[string]int64{"67108864": 67108864, "50M": 50 << 20, "1g": 1 << 30, "1gb": 1 << 30, "512KiB": 512 << 10, "-1": -1, "100b": 100} {
+		if got, err := parseMemory(in); err != nil || got != want {
+			t.Errorf("parseMemory(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "M", "1x", "-5", "1.5.5m"} {
+		if _, err := parseMemory(bad); err == nil {
+			t.Errorf("parseMemory(%q): want an error", bad)
+		}
+	}
+}

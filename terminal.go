@@ -12,8 +12,6 @@ import (
 // mode and window size when stdin is a terminal, bytes both ways. The
 // returned func waits for the output to drain and restores the terminal.
 func attachTerminal(master *os.File) func() {
-	// Output reads like a pipe's ("\n", not "\r\n"), as with runc.
-	console.ClearONLCR(master)
 	restore := func() error { return nil }
 	stopWinsize := func() {}
 	if console.IsTerminal(os.Stdin) {

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
@@ -18,11 +21,11 @@ var updateCommand = &cli.Command{
 	ArgsUsage: "<container-id>",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "resources", Aliases: []string{"r"}, Usage: "linux.resources JSON file, or - for stdin"},
-		&cli.Int64Flag{Name: "memory", Usage: "memory limit in bytes"},
-		&cli.Int64Flag{Name: "memory-reservation", Usage: "memory soft limit in bytes"},
-		&cli.Int64Flag{Name: "memory-swap", Usage: "memory+swap limit in bytes (-1: unlimited)"},
-		&cli.Int64Flag{Name: "kernel-memory", Usage: "ignored (deprecated by the kernel)"},
-		&cli.Int64Flag{Name: "kernel-memory-tcp", Usage: "ignored (deprecated by the kernel)"},
+		&cli.StringFlag{Name: "memory", Usage: "memory limit in bytes, or with a unit (50M, 1g)"},
+		&cli.StringFlag{Name: "memory-reservation", Usage: "memory soft limit in bytes"},
+		&cli.StringFlag{Name: "memory-swap", Usage: "memory+swap limit in bytes (-1: unlimited)"},
+		&cli.StringFlag{Name: "kernel-memory", Usage: "ignored (deprecated by the kernel)"},
+		&cli.StringFlag{Name: "kernel-memory-tcp", Usage: "ignored (deprecated by the kernel)"},
 		&cli.Int64Flag{Name: "cpu-quota", Usage: "CFS quota in microseconds per period"},
 		&cli.Uint64Flag{Name: "cpu-period", Usage: "CFS period in microseconds"},
 		&cli.Uint64Flag{Name: "cpu-shares", Aliases: []string{"cpu-share"}, Usage: "relative CPU weight"},
@@ -83,14 +86,18 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		return r.CPU
 	}
 	set := c.IsSet
-	if set("memory") {
-		mem().Limit = ptr(c.Int64("memory"))
-	}
-	if set("memory-reservation") {
-		mem().Reservation = ptr(c.Int64("memory-reservation"))
-	}
-	if set("memory-swap") {
-		mem().Swap = ptr(c.Int64("memory-swap"))
+	for _, m := range []struct {
+		flag string
+		dst  **int64
+	}{{"memory", &mem().Limit}, {"memory-reservation", &mem().Reservation}, {"memory-swap", &mem().Swap}} {
+		if !set(m.flag) {
+			continue
+		}
+		n, err := parseMemory(c.String(m.flag))
+		if err != nil {
+			return nil, fmt.Errorf("update: --%s: %w", m.flag, err)
+		}
+		*m.dst = &n
 	}
 	if set("cpu-quota") {
 		cpu().Quota = ptr(c.Int64("cpu-quota"))
@@ -129,3 +136,26 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// parseMemory reads a byte count as runc's update takes it: a number, -1
+// (unlimited), or a number with a binary unit (b, k, m, g, t, p, with an
+// optional "b" or "ib": 50M, 1gb, 512KiB).
+func parseMemory(v string) (int64, error) {
+	if v == "-1" {
+		return -1, nil
+	}
+	s := strings.ToLower(strings.TrimSpace(v))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "ib"), "b")
+	mult := int64(1)
+	if n := len(s); n > 0 {
+		if i := strings.IndexByte("kmgtp", s[n-1]); i >= 0 {
+			mult = 1 << (10 * (i + 1))
+			s = s[:n-1]
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f*float64(mult) > math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size %q: want bytes, or a number with k, m, g, t or p", v)
+	}
+	return int64(f * float64(mult)), nil
+}

@@ -35,5 +35,8 @@ func receiveMaster(ours *os.File) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terminal: receive the pty master: %w", err)
 	}
+	// xrt proxies this pty to its caller: output reads like a pipe's
+	// ("\n", not "\r\n"), as with runc; cleared before the program runs.
+	console.ClearONLCR(master)
 	return master, nil
 }

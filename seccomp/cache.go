@@ -56,7 +56,9 @@ func cacheKey(s *specs.LinuxSeccomp) (string, error) {
 		return "", fmt.Errorf("seccomp cache: encode profile: %w", err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", cacheFormat, LibseccompVersion(), runtime.GOARCH)
+	// JSON drops an empty flags list as it drops a missing one; they
+	// compile differently (no list: SPEC_ALLOW).
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%t\x00", cacheFormat, LibseccompVersion(), runtime.GOARCH, s.Flags == nil)
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

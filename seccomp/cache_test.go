@@ -141,3 +141,19 @@ func TestCompileCachedKeepsFlagsAndNotify(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheKeyTellsNoFlagsFromEmptyFlags(t *testing.T) {
+	s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
+	none, err := cacheKey(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Flags = []specs.LinuxSeccompFlag{}
+	empty, err := cacheKey(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none == empty {
+		t.Error("a missing flags list and an empty one share a cache key; they compile differently")
+	}
+}
