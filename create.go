@@ -39,6 +39,16 @@ var createCommand = &cli.Command{
 }
 
 func createFromFlags(c *cli.Context) (*container.Container, error) {
+	ctr, err := createFrom(c)
+	if err != nil {
+		// runc's first words ("runc create failed: ..."), which people
+		// and scripts look for, with the program's own name.
+		return nil, fmt.Errorf("%s %s failed: %w", progName(), c.Command.Name, err)
+	}
+	return ctr, nil
+}
+
+func createFrom(c *cli.Context) (*container.Container, error) {
 	ref := c.String("image")
 	var id string
 	var args []string

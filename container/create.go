@@ -168,7 +168,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		c.Pid, c.PidStart = p.pid, p.start
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+		return nil, fmt.Errorf("unable to start container process: %w (container %q)", err, o.ID)
 	}
 	if consoleOurs != nil {
 		if c.Console, err = receiveMaster(consoleOurs); err != nil {

@@ -214,7 +214,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if err := parent.Send(handshake.Msg{Type: handshake.Go}); err != nil {
 		// It may have said why before it went.
 		if m, rerr := parent.Recv(); rerr == nil && m.Type == handshake.Error {
-			return p, errors.New(m.Message)
+			return p, initError(m.Message)
 		}
 		return p, fmt.Errorf("init exited early: %w", err)
 	}
@@ -228,7 +228,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		switch m.Type {
 		case handshake.Error:
-			return p, errors.New(m.Message)
+			return p, initError(m.Message)
 		case handshake.UserMap:
 			if err := writeIDMaps(m.Pid, o.cfg.Spec.Linux); err != nil {
 				return p, err
@@ -388,4 +388,10 @@ func sendMountSource(conn *handshake.Conn, path string, recursive bool) error {
 	}
 	defer unix.Close(fd)
 	return conn.SendFd(handshake.Msg{Type: handshake.MountSource}, fd)
+}
+
+// initError is a failure init reported, worded as runc words it: scripts
+// and engines look for "error during container init".
+func initError(msg string) error {
+	return errors.New("error during container init: " + msg)
 }

@@ -26,7 +26,7 @@ func (m *mounter) moveIn(fd int, sm *specs.Mount) error {
 		return fmt.Errorf("mount %s on %s: move the idmapped mount in: %w", sm.Source, dest, err)
 	}
 	if err := m.settle(dstfd, dest, &o); err != nil {
-		return fmt.Errorf("mount %s on %s: %w", sm.Source, dest, err)
+		return fmt.Errorf("error mounting %q to rootfs at %q: %w", sm.Source, dest, err)
 	}
 	return nil
 }

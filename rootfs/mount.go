@@ -57,7 +57,7 @@ func (m *mounter) mount(sm *specs.Mount) error {
 	}
 	var de *destError
 	if err != nil && !errors.As(err, &de) {
-		return fmt.Errorf("mount %s on %s: %w", mountName(sm), dest, err)
+		return fmt.Errorf("error mounting %q to rootfs at %q: %w", mountName(sm), dest, err)
 	}
 	return err
 }
