@@ -88,8 +88,12 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 	set := c.IsSet
 	for _, m := range []struct {
 		flag string
-		dst  **int64
-	}{{"memory", &mem().Limit}, {"memory-reservation", &mem().Reservation}, {"memory-swap", &mem().Swap}} {
+		dst  func() **int64
+	}{
+		{"memory", func() **int64 { return &mem().Limit }},
+		{"memory-reservation", func() **int64 { return &mem().Reservation }},
+		{"memory-swap", func() **int64 { return &mem().Swap }},
+	} {
 		if !set(m.flag) {
 			continue
 		}
@@ -97,7 +101,7 @@ func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
 		if err != nil {
 			return nil, fmt.Errorf("update: --%s: %w", m.flag, err)
 		}
-		*m.dst = &n
+		*m.dst() = &n
 	}
 	if set("cpu-quota") {
 		cpu().Quota = ptr(c.Int64("cpu-quota"))
