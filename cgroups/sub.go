@@ -39,12 +39,21 @@ func SubJoin(m Manager, specs []string) (*Join, error) {
 	case *v1Manager:
 		for _, h := range v.hier {
 			sub := all
-			for c, p := range byCtrl {
-				if v.dirs[c] == h.dir {
-					sub = p
+			named := true // a hierarchy without controllers (name=systemd)
+			for c, d := range v.dirs {
+				if d == h.dir {
+					named = false
+					if p, ok := byCtrl[c]; ok {
+						sub = p
+					}
 				}
 			}
-			j.Tasks = append(j.Tasks, path.Join(h.dir, sub, "tasks"))
+			tasks := path.Join(h.dir, sub, "tasks")
+			if named && !exists(path.Dir(tasks)) {
+				// No limits there: the container's own cgroup will do.
+				tasks = path.Join(h.dir, "tasks")
+			}
+			j.Tasks = append(j.Tasks, tasks)
 		}
 		for c := range byCtrl {
 			if _, ok := v.dirs[c]; !ok {
