@@ -15,7 +15,7 @@ type mounter struct {
 	root       int
 	rootfs     string // host path of root, for messages and host-side checks
 	userns     bool
-	cgroupns   bool
+	cgroupns   bool   // a new cgroup namespace, unshared after the mounts
 	cgroupPath string // the container's cgroup path, for cgroup mounts
 	label      string // SELinux mount label, empty unless SELinux is on
 }
