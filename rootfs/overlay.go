@@ -45,6 +45,9 @@ func mountOverlayFsconfig(target string, o *Overlay) error {
 		return fmt.Errorf("fsopen: %w", err)
 	}
 	defer unix.Close(fsfd)
+	if !hasOverlayParser(fsfd) {
+		return errNoLowerdirPlus
+	}
 	for i, l := range o.Lower {
 		if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
 			if i == 0 && err == unix.EINVAL {
@@ -73,6 +76,16 @@ func mountOverlayFsconfig(target string, o *Overlay) error {
 	return nil
 }
 
+// hasOverlayParser reports whether overlayfs checks each fsconfig
+// parameter as it comes (Linux 6.5 and later). Before, the kernel's
+// legacy fs_context takes any key, "lowerdir+" too, and overlayfs refuses
+// it only at create ("unrecognized mount option"): a key no filesystem
+// knows tells the two apart. The probe leaves nothing in fsfd a later
+// parameter depends on.
+func hasOverlayParser(fsfd int) bool {
+	return unix.FsconfigSetFlag(fsfd, "xrt-probe-no-such-option") != nil
+}
+
 // mountOverlayLegacy mounts with one page of options, from o.Chdir when
 // its paths are relative. The chdir is the whole process's: the caller
 // runs nothing else meanwhile.
@@ -87,7 +100,13 @@ func mountOverlayLegacy(target string, o *Overlay) error {
 		}
 		defer unix.Chdir(wd)
 	}
-	return unix.Mount("overlay", target, "overlay", 0, o.Legacy)
+	if o.Legacy == "" {
+		return errors.New("overlay: this kernel has no lowerdir+ (Linux 6.8) and no mount data was given for mount(2)")
+	}
+	if err := unix.Mount("overlay", target, "overlay", 0, o.Legacy); err != nil {
+		return fmt.Errorf("mount(2) with one lowerdir= option (kernel before 6.8; see dmesg for overlayfs' reason): %w", err)
+	}
+	return nil
 }
 
 // Unmount detaches the mount at target, if there is one. Only that mount:
