@@ -18,16 +18,23 @@ import (
 // (mountinfo root "/../.."). The bind shows what a mount made inside the
 // namespace shows: the container's cgroup as "/", the same in mountinfo.
 //
-// Without one, a fresh cgroup2 mount shows the tree as the process's
-// cgroup namespace does, as on the host. A user namespace that does not
-// own the cgroup namespace may not make one (EPERM): it gets a bind of
-// the host's hierarchy instead, the same view.
+// Without one it binds the host's hierarchy: the view a fresh mount would
+// give. A fresh cgroup2 mount made from the host's (initial) cgroup
+// namespace is not harmless: the kernel applies its options to the one
+// cgroup2 superblock, so a mount without nsdelegate and
+// memory_recursiveprot would turn them off for the whole host. A user
+// namespace could not make it anyway (EPERM).
+//
+// In a joined cgroup namespace a fresh mount shows that namespace's root,
+// and changes nothing of the host's; where a user namespace may not make
+// one, it gets the host's hierarchy too.
 func (m *mounter) cgroup2(dest string, o *MountOptions) error {
 	host, err := hostCgroup2(m.rootfs)
 	if err != nil {
 		return err
 	}
-	if m.cgroupns {
+	switch {
+	case m.cgroupns:
 		cgpath := m.cgroupPath
 		if cgpath == "" {
 			if cgpath, err = ownCgroup2(); err != nil {
@@ -35,12 +42,15 @@ func (m *mounter) cgroup2(dest string, o *MountOptions) error {
 			}
 		}
 		return m.bindCgroup2(host, cgpath, dest, o)
-	}
-	err = m.filesystem(&specs.Mount{Type: "cgroup2", Source: "cgroup2"}, dest, o)
-	if err == unix.EPERM && m.userns {
+	case m.cgroupnsJoined:
+		err = m.filesystem(&specs.Mount{Type: "cgroup2", Source: "cgroup2"}, dest, o)
+		if err == unix.EPERM && m.userns {
+			return m.bindCgroup2(host, host.root, dest, o)
+		}
+		return err
+	default:
 		return m.bindCgroup2(host, host.root, dest, o)
 	}
-	return err
 }
 
 // bindCgroup2 binds the host's directory of cgroup cgpath on dest, with

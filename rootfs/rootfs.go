@@ -90,6 +90,7 @@ func Prepare(c *Config) error {
 	defer unix.Close(rootfd)
 
 	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNewNamespace(specs.CgroupNamespace)}
+	m.cgroupnsJoined = c.hasNamespace(specs.CgroupNamespace) && !m.cgroupns
 	if c.Spec.Linux != nil && c.Spec.Linux.MountLabel != "" && selinuxEnabled() {
 		m.label = c.Spec.Linux.MountLabel
 	}

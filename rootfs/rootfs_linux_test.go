@@ -254,7 +254,7 @@ func TestHelperContainer(t *testing.T) {
 	}
 	wantMounts := map[string]string{
 		"/proc": "proc", "/dev/pts": "devpts", "/dev/shm": "tmpfs", "/dev/mqueue": "mqueue",
-		"/sys": "sysfs", "/sys/fs/cgroup": "tmpfs", "/x": "tmpfs", "/tmp/y": "tmpfs",
+		"/sys": "sysfs", "/sys/fs/cgroup": hostCgroupFS(), "/x": "tmpfs", "/tmp/y": "tmpfs",
 		"/proc/sys": "proc", "/proc/keys": "tmpfs", "/sys/firmware": "tmpfs",
 	}
 	if name == "dev-bound" || name == "userns-devices" { // /dev/null is the host's
@@ -427,4 +427,15 @@ func (mi mountinfo) fstype(point string) string {
 func (mi mountinfo) hasOpt(point, opt string) bool {
 	f := strings.Fields(mi.line(point))
 	return len(f) > 5 && strings.Contains(","+f[5]+",", ","+opt+",")
+}
+
+// hostCgroupFS is what the host has at /sys/fs/cgroup, and so what a
+// container's cgroup mount is: cgroup2 on a pure v2 host, else a tmpfs of
+// hierarchies.
+func hostCgroupFS() string {
+	var st unix.Statfs_t
+	if unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return "cgroup2"
+	}
+	return "tmpfs"
 }
