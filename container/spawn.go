@@ -17,6 +17,7 @@ import (
 	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/handshake"
+	"xrt/kernel"
 	"xrt/nsenter"
 )
 
@@ -158,6 +159,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	cfgR.Close()
 	if err != nil {
 		cfgW.Close()
+		if join.dir != nil {
+			err = kernel.CloneIntoCgroup.Check(err)
+		}
 		return nil, fmt.Errorf("start init: %w", err)
 	}
 	// init reads its config once the root is made: an error closes the
