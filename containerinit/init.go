@@ -109,8 +109,8 @@ func run(conn *parent) error {
 		}
 	}
 	// Only stdio and the preserved fds may reach the container's program.
-	if err := unix.CloseRange(uint(3+cfg.PreserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("close fds: %w", err)
+	if err := closeOnExecFrom(3 + cfg.PreserveFDs); err != nil {
+		return err
 	}
 	if !sec.early(p) {
 		if err := sec.load(); err != nil {
