@@ -5,6 +5,8 @@
 #   make unit         go vet + go test
 #   make integration  bats tests against ./xrt (XRT=/usr/sbin/runc to validate
 #                     the tests against runc)
+#   make test-v2      the cgroup v2 tests in a throw-away pure-v2 guest under
+#                     qemu (../shared/v2vm; see tests/v2/run.sh), as root
 #   make bench        xrt vs runc start-up benchmark
 #   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
 #   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
@@ -24,7 +26,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test unit integration bench soak fuzz lint demo clean
+.PHONY: all xrt testbin test test-v2 unit integration bench soak fuzz lint demo clean
 
 all: xrt
 
@@ -47,6 +49,11 @@ unit:
 integration: xrt testbin
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make integration: the integration tests must run as root" >&2; exit 1; fi
 	BATS_TEST_TIMEOUT=$(BATS_TEST_TIMEOUT) $(BATS) --jobs 1 $(BATS_FLAGS) tests/integration
+
+# Not part of "test": it boots a guest (qemu, Debian's kernel; 10-15
+# minutes under TCG). V2_BATS picks the bats files, V2VM the harness.
+test-v2: xrt testbin
+	tests/v2/run.sh
 
 bench: xrt testbin
 	tests/bench/bench.sh
