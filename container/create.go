@@ -90,7 +90,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
 		return nil, err
 	}
-	cg, err := c.makeCgroup(spec)
+	cg, lateLimits, err := c.makeCgroup(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +161,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+	}
+	if lateLimits != nil {
+		if err := cg.Set(lateLimits); err != nil {
+			return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+		}
 	}
 	if consoleOurs != nil {
 		if c.Console, err = receiveMaster(consoleOurs); err != nil {
