@@ -34,10 +34,13 @@ gotest rootfs rootfs 'Overlay|Container'
 
 # bats, one file at a time, so that each has its own TAP and time.
 passed=0 failed=0 skipped=0
-for f in $V2_BATS; do
+for entry in $V2_BATS; do
+	# FILE.bats, or FILE.bats:REGEX for the tests whose names match
+	f=${entry%%:*} filter=()
+	if [ "$f" != "$entry" ]; then filter=(--filter "${entry#*:}"); fi
 	t0=$(date +%s)
 	tap=$out/${f%.bats}.tap
-	BATS_TEST_TIMEOUT=600 XRT_TIMEOUT=240 bats --tap "tests/integration/$f" >"$tap" 2>&1
+	BATS_TEST_TIMEOUT=600 XRT_TIMEOUT=240 bats --tap "${filter[@]}" "tests/integration/$f" >"$tap" 2>&1
 	p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -cvE ' # skip( |$)')
 	s=$(grep -cE '^ok [0-9]+ .* # skip( |$)' "$tap")
 	n=$(grep -cE '^not ok [0-9]+ ' "$tap")
