@@ -1069,6 +1069,25 @@ block_dev() {
 	fi
 }
 
+@test "cgroups v2: without a cgroup namespace the container sees the host's tree, and the host's cgroup2 options stay (nsdelegate)" {
+	requires_v2 "cgroup2 superblock options"
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+	set_cmd 'grep " /sys/fs/cgroup " /proc/self/mountinfo; cat /proc/self/cgroup'
+	before=$(grep ' /sys/fs/cgroup ' /proc/self/mountinfo | sed 's/.* - //')
+	CREATED_IDS+=("$CID")
+	run xrt run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '{print $4}' <<<"${lines[0]}")" = / ]
+	[[ "${lines[1]}" == 0::*/"$CID" ]]
+	# A cgroup2 mount made from the host's cgroup namespace would have
+	# reset the superblock's options (nsdelegate) for the whole host.
+	after=$(grep ' /sys/fs/cgroup ' /proc/self/mountinfo | sed 's/.* - //')
+	echo "host before: $before"
+	echo "host after:  $after"
+	[ "$before" = "$after" ]
+}
+
 @test "cgroups v2: a cgroup2 mount made inside the container shows its own cgroup" {
 	requires_v2 "cgroup2"
 	with_cgroupns
