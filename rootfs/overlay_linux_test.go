@@ -73,9 +73,9 @@ var errSkip = fmt.Errorf("skip")
 
 // overlayFixture makes n lower dirs (layer i holds file i and its own copy
 // of "top", which the upper layers hide), reached through short links in
-// dir/l, and the upper and work dirs. Legacy is relative to dir.
+// dir/l, and the upper and work dirs. Legacy's data is relative to dir.
 func overlayFixture(t *testing.T, dir string, n int) *Overlay {
-	o := &Overlay{Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work"), Chdir: dir}
+	o := &Overlay{Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work")}
 	for _, d := range []string{"l", "upper", "work", "merged"} {
 		must(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
 	}
@@ -92,7 +92,8 @@ func overlayFixture(t *testing.T, dir string, n int) *Overlay {
 		o.Lower = append([]string{filepath.Join(dir, link)}, o.Lower...)
 		rel = append([]string{link}, rel...)
 	}
-	o.Legacy = "lowerdir=" + strings.Join(rel, ":") + ",upperdir=upper,workdir=work"
+	data := "lowerdir=" + strings.Join(rel, ":") + ",upperdir=upper,workdir=work"
+	o.Legacy = func() (string, string, error) { return data, dir, nil }
 	return o
 }
 
