@@ -283,13 +283,6 @@ layer_dirs() {
 	[ "$(wc -l <<<"$output")" -eq 1 ]
 }
 
-# kernel_at_least MAJOR MINOR: the running kernel is that release or later.
-kernel_at_least() {
-	local maj min
-	IFS=. read -r maj min _ <<<"$(uname -r)"
-	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "${min%%[!0-9]*}" -ge "$2" ]; }
-}
-
 @test "image: 200 layers, more than one page of mount options, still mount (lowerdir+ from 6.8, else short links)" {
 	"$TESTBIN/mkimage" --layers-extra 200 --compress none "$BATS_TEST_TMPDIR/many" >&2
 	run xs run --image "$BATS_TEST_TMPDIR/many" "$CID" -- sh -c 'ls /extra | wc -l; cat /extra/1 /extra/200; grep -m1 " / / " /proc/self/mountinfo'
