@@ -9,7 +9,7 @@
 #   V2_BATS="a.bats b.bats:REGEX"  the bats files to run, each whole or
 #                      only its tests whose names match REGEX (no spaces:
 #                      "." matches one); default: V2_DEFAULT_BATS
-#   V2_TIMEOUT=SECS    limit for the whole guest (default 1500)
+#   V2_TIMEOUT=SECS    limit for the whole guest (default 2400)
 #   V2_RESULTS=DIR     where the TAP files go (default: a new temp dir)
 #
 # Exit status: 0 when the guest booted and every test passed; 1 when a
@@ -20,11 +20,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 v2vm=${V2VM:-$(cd .. && pwd)/shared/v2vm/run.sh}
-timeout_s=${V2_TIMEOUT:-1500}
+timeout_s=${V2_TIMEOUT:-2400}
 
-# What runs in the guest, picked to take 10-15 minutes under TCG on an
-# idle 2-CPU machine (the guest is 10-40x slower than the host; a bats
-# test costs 10-20 s there, most of it bats' own forks): everything about
+# What runs in the guest: 69 tests. A bats test costs 15-30 s there under
+# TCG (most of it bats' own forks), so about 20-25 minutes on an idle
+# 2-CPU machine, an hour when three guests share it. Everything about
 # cgroups, namespaces (cgroup and user), mounts (the cgroup mounts, the
 # rootfs), image mode (overlay without lowerdir+ on 6.1), idmapped mounts,
 # rootless and LSM (the guest's kernel runs AppArmor). The rest of the
