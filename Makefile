@@ -6,6 +6,8 @@
 #   make integration  bats tests against ./xrt (XRT=/usr/sbin/runc to validate
 #                     the tests against runc)
 #   make runc-suite   runc's own integration suite (v1.5.1) against ./xrt
+#   make test-v2      the cgroup v2 tests in a throw-away pure-v2 guest under
+#                     qemu (../shared/v2vm; see tests/v2/run.sh), as root
 #   make bench        xrt vs runc start-up benchmark
 #   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
 #   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
@@ -30,7 +32,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test unit integration runc-suite test-systemd bench soak fuzz lint demo clean
+.PHONY: all xrt testbin test test-v2 unit integration runc-suite test-systemd bench soak fuzz lint demo clean
 
 all: xrt
 
@@ -66,6 +68,11 @@ test-systemd: xrt testbin
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make test-systemd: the guest needs root (qemu, 9p passthrough)" >&2; exit 1; fi
 	tests/v2vm-systemd/run.sh --share $(CURDIR) --cwd $(CURDIR) --timeout $(SYSTEMD_VM_TIMEOUT) \
 		$(if $(RUNC_SET),-e RUNC=$(RUNC)) -- tests/v2vm-systemd/guest-tests.sh
+
+# Not part of "test": it boots a guest (qemu, Debian's kernel; 10-15
+# minutes under TCG). V2_BATS picks the bats files, V2VM the harness.
+test-v2: xrt testbin
+	tests/v2/run.sh
 
 bench: xrt testbin
 	tests/bench/bench.sh

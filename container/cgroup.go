@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
 
@@ -15,9 +16,10 @@ import (
 )
 
 // makeCgroup creates the container's cgroup with its limits set, before
-// any process is in it. The path is recorded first, so that a failure
+// any process is in it, but for the ones it returns to be set once init is
+// ready (see holdBackPids). The path is recorded first, so that a failure
 // half-way is cleaned up by destroy.
-func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager, error) {
+func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager, *cgroups.Resources, error) {
 	var path string
 	var res *specs.LinuxResources
 	if spec.Linux != nil {
@@ -25,32 +27,33 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 	}
 	r, err := specconv.FromSpec(res)
 	if err != nil {
-		return nil, fmt.Errorf("linux.resources: %w", err)
+		return nil, nil, fmt.Errorf("linux.resources: %w", err)
 	}
 	r = allowDevices(r)
 	if systemd {
-		return c.makeUnit(path, spec.Annotations, r)
+		cg, err := c.makeUnit(path, spec.Annotations, r)
+		return cg, nil, err
 	}
 	if c.Cgroup, err = cgroups.PathFor(path, c.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cg := c.cgroup()
 	if cg == nil {
-		return nil, fmt.Errorf("cgroups: this host mounts no cgroup hierarchy under /sys/fs/cgroup")
+		return nil, nil, fmt.Errorf("cgroups: this host mounts no cgroup hierarchy under /sys/fs/cgroup")
 	}
 	// Another container's (same id under another root, or a shared
 	// cgroupsPath): never joined, and never removed by our cleanup.
 	if pids, err := cg.Pids(); err == nil && anyLive(pids) {
 		path := c.Cgroup
 		c.Cgroup = ""
-		return nil, fmt.Errorf("container's cgroup is not empty: cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
+		return nil, nil, fmt.Errorf("container's cgroup is not empty: cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
 	}
 	// A frozen cgroup would stop init half-way and the create would hang
 	// on it: refused, and left as it is (it is not ours).
 	if st, err := cg.State(); err == nil && st != cgroups.Thawed {
 		path := c.Cgroup
 		c.Cgroup = ""
-		return nil, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
+		return nil, nil, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
 	}
 	if err := cg.Apply(-1); err != nil {
 		// Rootless, on a host that has not delegated a cgroup to this
@@ -59,17 +62,46 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 			logs.Debugf("container %s: no cgroup (rootless, %v)", c.ID, err)
 			cg.Destroy()
 			c.Cgroup = ""
-			return nil, nil
+			return nil, nil, nil
 		}
 		if os.Geteuid() != 0 && errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("linux.resources needs a cgroup, and this user may not create %s (delegate a cgroup to it, or remove the limits): %w", c.Cgroup, err)
+			return nil, nil, fmt.Errorf("linux.resources needs a cgroup, and this user may not create %s (delegate a cgroup to it, or remove the limits): %w", c.Cgroup, err)
 		}
-		return nil, err
+		return nil, nil, err
+	}
+	var late *cgroups.Resources
+	if cgroups.DetectMode() == cgroups.Unified {
+		r, late = holdBackPids(r)
 	}
 	if err := cg.Set(r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cg, nil
+	return cg, late, nil
+}
+
+// holdBackPids splits the pids limit (pids.max, also as a unified key) off
+// r. On cgroup v2 init is born in the container's cgroup as a whole
+// process, and every thread of its Go runtime counts against pids.max: a
+// limit of a few pids would kill it (pthread_create fails, the runtime
+// aborts). Set once init is ready, before anything of the container's
+// runs, the limit holds from the container's first fork; the runtime's
+// threads, counted then, are gone at exec.
+func holdBackPids(r *cgroups.Resources) (now, late *cgroups.Resources) {
+	if r == nil {
+		return nil, nil
+	}
+	cp := *r
+	late = &cgroups.Resources{Pids: cp.Pids}
+	cp.Pids = nil
+	if v, ok := cp.Unified["pids.max"]; ok {
+		late.Unified = map[string]string{"pids.max": v}
+		cp.Unified = maps.Clone(cp.Unified)
+		delete(cp.Unified, "pids.max")
+	}
+	if late.Pids == nil && late.Unified == nil {
+		return r, nil
+	}
+	return &cp, late
 }
 
 // hasLimits reports whether the spec asks for any resource limit (device

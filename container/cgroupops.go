@@ -6,6 +6,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"xrt/kernel"
+
 	"xrt/cgroups"
 	"xrt/cgroups/specconv"
 )
@@ -121,7 +123,7 @@ func (c *Container) KillAll(sig unix.Signal) error {
 		}
 	}
 	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("kill container %q with %s: %w", c.ID, unix.SignalName(sig), err)
+		return fmt.Errorf("kill container %q with %s: %w", c.ID, unix.SignalName(sig), kernel.PidfdSendSignal.Check(err))
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
 		return nil, err
 	}
-	cg, err := c.makeCgroup(spec, o.SystemdCgroup)
+	cg, lateLimits, err := c.makeCgroup(spec, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("unable to start container process: %w (container %q)", err, o.ID)
+	}
+	if lateLimits != nil {
+		if err := cg.Set(lateLimits); err != nil {
+			return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+		}
 	}
 	if consoleOurs != nil {
 		if c.Console, err = receiveMaster(consoleOurs); err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"xrt/kernel"
+
 	"xrt/cgroups"
 	"xrt/hooks"
 	"xrt/logs"
@@ -58,7 +60,7 @@ func (c *Container) killAndWait() error {
 	}
 	defer unix.Close(fd)
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("kill container %q: %w", c.ID, err)
+		return fmt.Errorf("kill container %q: %w", c.ID, kernel.PidfdSendSignal.Check(err))
 	}
 	// A frozen process cannot die: thaw a paused container after the kill.
 	if cg := c.cgroup(); cg != nil {

@@ -1,10 +1,13 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"xrt/kernel"
 )
 
 // Kill sends sig to the container's init, through a pidfd so that a pid the
@@ -26,11 +29,15 @@ func (c *Container) Kill(sig unix.Signal) error {
 	}
 	fd, err := c.pidfd()
 	if err != nil {
+		var missing *kernel.MissingError
+		if errors.As(err, &missing) {
+			return fmt.Errorf("kill container %q: %w", c.ID, err)
+		}
 		return c.notRunning()
 	}
 	defer unix.Close(fd)
 	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
-		return fmt.Errorf("kill container %q with %s: %w", c.ID, unix.SignalName(sig), err)
+		return fmt.Errorf("kill container %q with %s: %w", c.ID, unix.SignalName(sig), kernel.PidfdSendSignal.Check(err))
 	}
 	return nil
 }

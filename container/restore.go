@@ -70,11 +70,14 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
 		return nil, err
 	}
-	cg, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver
+	cg, late, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver
 	if err != nil {
 		return nil, err
 	}
 	pid, err := o.Restore(c, cg)
+	if err == nil && late != nil && cg != nil {
+		err = cg.Set(late)
+	}
 	if pid > 0 {
 		c.Pid = pid
 		c.PidStart, _, _ = procStat(pid)

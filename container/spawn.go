@@ -17,6 +17,7 @@ import (
 	"xrt/cgroups"
 	"xrt/containerinit"
 	"xrt/handshake"
+	"xrt/kernel"
 	"xrt/logs"
 	"xrt/nsenter"
 )
@@ -166,6 +167,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	cfgR.Close()
 	if err != nil {
 		cfgW.Close()
+		if join.dir != nil {
+			err = kernel.CloneIntoCgroup.Check(err)
+		}
 		return nil, fmt.Errorf("start init: %w", err)
 	}
 	if o.onStart != nil {

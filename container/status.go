@@ -9,6 +9,8 @@ import (
 	"xrt/cgroups"
 
 	"golang.org/x/sys/unix"
+
+	"xrt/kernel"
 )
 
 // Status values, as runtime-spec runtime.md names them.
@@ -71,7 +73,7 @@ func procStat(pid int) (start uint64, state byte, err error) {
 func (c *Container) pidfd() (int, error) {
 	fd, err := unix.PidfdOpen(c.Pid, 0)
 	if err != nil {
-		return -1, err
+		return -1, kernel.PidfdOpen.Check(err)
 	}
 	if !c.alive() {
 		unix.Close(fd)

@@ -2,6 +2,7 @@ package image
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -215,9 +216,28 @@ func TestMountData(t *testing.T) {
 	if err != nil || chdir != r.StoreDir || strings.Contains(data, long) || len(data) >= os.Getpagesize() || !strings.HasSuffix(data, ",upperdir=containers/c/upper,workdir=containers/c/work") {
 		t.Fatalf("long MountData = %q, %q, %v", data, chdir, err)
 	}
-	// 200 layers do not fit at all.
-	for i := range 72 {
-		r.Lower = append(r.Lower, "/"+long+"/l/"+shortID(digestOf([]byte{byte(i), 1})))
+	// 200 layers fit only through links named by their place, in the
+	// container's directory (made here: under a temp dir).
+	tmp := t.TempDir()
+	r = &Rootfs{StoreDir: tmp + "/" + long, Upper: tmp + "/" + long + "/containers/c/upper", Work: tmp + "/" + long + "/containers/c/work"}
+	for i := range 200 {
+		r.Lower = append(r.Lower, tmp+"/"+long+"/l/"+shortID(digestOf([]byte{byte(i), 1})))
+	}
+	data, chdir, err = r.MountData()
+	cdir := tmp + "/" + long + "/containers/c"
+	if err != nil || chdir != cdir || !strings.HasPrefix(data, "lowerdir=l/0:l/1:") || !strings.HasSuffix(data, ":l/5j,upperdir=upper,workdir=work") {
+		t.Fatalf("200-layer MountData = %q, %q, %v", data, chdir, err)
+	}
+	if got, err := os.Readlink(cdir + "/l/5j"); err != nil || got != r.Lower[199] {
+		t.Fatalf("link l/5j = %q, %v; want %s", got, err, r.Lower[199])
+	}
+	// Again (a second mount of the same root): the same links.
+	if again, _, err := r.MountData(); err != nil || again != data {
+		t.Fatalf("second MountData = %q, %v", again, err)
+	}
+	// 2000 layers do not fit at all.
+	for i := range 1800 {
+		r.Lower = append(r.Lower, fmt.Sprintf("%s/%s/l/X%d", tmp, long, i))
 	}
 	_, _, err = r.MountData()
 	wantErr(t, err, "more than a page")

@@ -169,11 +169,7 @@ func Prepare(o *Options) (b *bundle.Bundle, makeRoot func() error, err error) {
 				return err
 			}
 		}
-		data, chdir, err := fsys.MountData()
-		if err != nil {
-			data = "" // only the legacy mount(2) path needs it
-		}
-		return rootfs.MountOverlay(fsys.Merged, &rootfs.Overlay{Lower: fsys.Lower, Upper: fsys.Upper, Work: fsys.Work, Legacy: data, Chdir: chdir})
+		return rootfs.MountOverlay(fsys.Merged, &rootfs.Overlay{Lower: fsys.Lower, Upper: fsys.Upper, Work: fsys.Work, Legacy: fsys.MountData})
 	}
 	return b, makeRoot, nil
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // cgroup mounts the process's cgroups at dest for a spec mount of type
-// "cgroup". A pure cgroup v2 host gets a cgroup2 mount. A v1 (or hybrid)
+// "cgroup". A pure cgroup v2 host gets the container's cgroup2 directory
+// (see cgroup2). A v1 (or hybrid)
 // host gets a tmpfs with one directory per hierarchy the process is in,
 // named as on the host (cpu,cpuacct with cpu and cpuacct symlinks to it), and
 // the unified hierarchy as "unified" on hybrid hosts. Each directory is a
@@ -23,7 +24,7 @@ import (
 func (m *mounter) cgroup(dest string, o *MountOptions) error {
 	var st unix.Statfs_t
 	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
-		return m.filesystem(&specs.Mount{Type: "cgroup2", Source: "cgroup2"}, dest, o)
+		return m.cgroup2(dest, o)
 	}
 
 	groups, err := os.ReadFile("/proc/self/cgroup")
@@ -90,18 +91,9 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 
 // bindCgroup binds the process's directory of the hierarchy mnt on dir/name.
 func bindCgroup(dir int, name string, mnt *cgroupMount, cgpath string, attr unix.MountAttr) error {
-	var rel string
-	switch {
-	case mnt.root == "/":
-		rel = cgpath
-	case cgpath == mnt.root || strings.HasPrefix(cgpath, mnt.root+"/"):
-		rel = cgpath[len(mnt.root):]
-	default:
-		return fmt.Errorf("cgroup %s is outside the host's mount of its hierarchy (%s)", cgpath, mnt.root)
-	}
-	src, err := unix.Open(mnt.point+rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	src, err := openHostCgroup(mnt, cgpath)
 	if err != nil {
-		return fmt.Errorf("open host cgroup: %w", err)
+		return err
 	}
 	defer unix.Close(src)
 	top, err := mountIn(dir, name, func(target string) error {
@@ -112,6 +104,25 @@ func bindCgroup(dir int, name string, mnt *cgroupMount, cgpath string, attr unix
 	}
 	defer unix.Close(top)
 	return setMountAttr(top, attr, 0)
+}
+
+// openHostCgroup opens (O_PATH) the directory of cgroup cgpath in the
+// host's mount mnt of its hierarchy.
+func openHostCgroup(mnt *cgroupMount, cgpath string) (int, error) {
+	var rel string
+	switch {
+	case mnt.root == "/":
+		rel = cgpath
+	case cgpath == mnt.root || strings.HasPrefix(cgpath, mnt.root+"/"):
+		rel = cgpath[len(mnt.root):]
+	default:
+		return -1, fmt.Errorf("cgroup %s is outside the host's mount of its hierarchy (%s)", cgpath, mnt.root)
+	}
+	src, err := unix.Open(mnt.point+rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open host cgroup %s: %w", mnt.point+rel, err)
+	}
+	return src, nil
 }
 
 // mountIn makes the directory name in dir, a tmpfs this package has just

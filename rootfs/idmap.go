@@ -6,6 +6,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"xrt/kernel"
 )
 
 // moveIn puts an idmapped mount, detached and ready (see Config.IDMapped),
@@ -42,7 +44,7 @@ func IDMapMount(src string, rbind, ridmap bool, usernsFd int) (int, error) {
 	}
 	fd, err := unix.OpenTree(unix.AT_FDCWD, src, flags)
 	if err != nil {
-		return -1, fmt.Errorf("open_tree %s: %w", src, err)
+		return -1, fmt.Errorf("open_tree %s: %w", src, kernel.OpenTree.Check(err))
 	}
 	at := uint(unix.AT_EMPTY_PATH)
 	if ridmap {
@@ -51,7 +53,7 @@ func IDMapMount(src string, rbind, ridmap bool, usernsFd int) (int, error) {
 	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(usernsFd)}
 	if err := unix.MountSetattr(fd, "", at, attr); err != nil {
 		unix.Close(fd)
-		return -1, fmt.Errorf("idmap %s (does its filesystem support idmapped mounts?): %w", src, err)
+		return -1, fmt.Errorf("idmap %s (does its filesystem support idmapped mounts?): %w", src, kernel.IDMappedMounts.Check(err))
 	}
 	return fd, nil
 }

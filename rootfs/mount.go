@@ -12,16 +12,16 @@ import (
 // mounter mounts spec mounts into the root directory root (an O_PATH fd of
 // the bind-mounted rootfs).
 type mounter struct {
-	root       int
-	rootfs     string // host path of root, for messages and host-side checks
-	userns     bool
-	cgroupns   bool
-	cgroupPath string // the container's cgroup path, for cgroup mounts
-	label      string // SELinux mount label, empty unless SELinux is on
+	root           int
+	rootfs         string // host path of root, for messages and host-side checks
+	userns         bool
+	cgroupns       bool   // a new cgroup namespace, unshared after the mounts
+	cgroupnsJoined bool   // a cgroup namespace joined by path, before the mounts
+	cgroupPath     string // the container's cgroup path, for cgroup mounts
+	label          string // SELinux mount label, empty unless SELinux is on
 	// lateReadonly: see Config.lateReadonly.
 	lateReadonly []string
 	openSource   func(path string, recursive bool) (int, error) // Config.OpenSource
-
 }
 
 // mount performs one spec mount.

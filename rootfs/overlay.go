@@ -13,10 +13,11 @@ import (
 type Overlay struct {
 	Lower       []string
 	Upper, Work string
-	// Legacy is the mount(2) data for kernels without the new mount API's
-	// "lowerdir+" (before 6.8), and Chdir where relative paths in it start
-	// ("" when they are absolute). See image.Rootfs.MountData.
-	Legacy, Chdir string
+	// Legacy gives the mount(2) data for kernels without the new mount
+	// API's "lowerdir+" (before 6.8), and chdir, where relative paths in
+	// it start ("" when they are absolute). It is called only on those
+	// kernels. See image.Rootfs.MountData.
+	Legacy func() (data, chdir string, err error)
 }
 
 // MountOverlay mounts o on target. Each lower dir goes to the kernel as
@@ -45,6 +46,9 @@ func mountOverlayFsconfig(target string, o *Overlay) error {
 		return fmt.Errorf("fsopen: %w", err)
 	}
 	defer unix.Close(fsfd)
+	if !hasOverlayParser(fsfd) {
+		return errNoLowerdirPlus
+	}
 	for i, l := range o.Lower {
 		if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
 			if i == 0 && err == unix.EINVAL {
@@ -73,21 +77,41 @@ func mountOverlayFsconfig(target string, o *Overlay) error {
 	return nil
 }
 
-// mountOverlayLegacy mounts with one page of options, from o.Chdir when
+// hasOverlayParser reports whether overlayfs checks each fsconfig
+// parameter as it comes (Linux 6.5 and later). Before, the kernel's
+// legacy fs_context takes any key, "lowerdir+" too, and overlayfs refuses
+// it only at create ("unrecognized mount option"): a key no filesystem
+// knows tells the two apart. The probe leaves nothing in fsfd a later
+// parameter depends on.
+func hasOverlayParser(fsfd int) bool {
+	return unix.FsconfigSetFlag(fsfd, "xrt-probe-no-such-option") != nil
+}
+
+// mountOverlayLegacy mounts with one page of options, from its chdir when
 // its paths are relative. The chdir is the whole process's: the caller
 // runs nothing else meanwhile.
 func mountOverlayLegacy(target string, o *Overlay) error {
-	if o.Chdir != "" {
+	if o.Legacy == nil {
+		return errors.New("overlay: this kernel has no lowerdir+ (Linux 6.8) and no mount data was given for mount(2)")
+	}
+	data, chdir, err := o.Legacy()
+	if err != nil {
+		return fmt.Errorf("overlay without lowerdir+ (kernel before 6.8): %w", err)
+	}
+	if chdir != "" {
 		wd, err := os.Getwd()
 		if err != nil {
 			return err
 		}
-		if err := unix.Chdir(o.Chdir); err != nil {
+		if err := unix.Chdir(chdir); err != nil {
 			return err
 		}
 		defer unix.Chdir(wd)
 	}
-	return unix.Mount("overlay", target, "overlay", 0, o.Legacy)
+	if err := unix.Mount("overlay", target, "overlay", 0, data); err != nil {
+		return fmt.Errorf("mount(2) with one lowerdir= option (kernel before 6.8; see dmesg for overlayfs' reason): %w", err)
+	}
+	return nil
 }
 
 // Unmount detaches the mount at target, if there is one. Only that mount:

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"xrt/kernel"
 )
 
 // inRoot resolves paths as if the directory were "/": ".." stops at it and
@@ -51,7 +53,7 @@ func openat2(dirfd int, path string, flags int, resolve uint64) (int, error) {
 		// RESOLVE_IN_ROOT answers EAGAIN when a rename or mount raced with a
 		// ".." step: trying again is the documented answer.
 		if err != unix.EAGAIN && err != unix.EINTR {
-			return fd, err
+			return fd, kernel.Openat2.Check(err)
 		}
 	}
 	return -1, unix.EAGAIN

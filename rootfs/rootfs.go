@@ -65,6 +65,17 @@ func (c *Config) hasNamespace(t specs.LinuxNamespaceType) bool {
 	return false
 }
 
+// hasNewNamespace reports whether the spec asks for a new namespace of
+// type t (one without a path to join).
+func (c *Config) hasNewNamespace(t specs.LinuxNamespaceType) bool {
+	for _, ns := range c.linux().Namespaces {
+		if ns.Type == t && ns.Path == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Prepare mounts everything into c.Rootfs while the host's tree is still
 // visible: it stops propagation back to the host, makes Rootfs a mount point,
 // mounts Spec.Mounts in order and creates the devices.
@@ -86,7 +97,8 @@ func Prepare(c *Config) error {
 	}
 	defer unix.Close(rootfd)
 
-	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNamespace(specs.CgroupNamespace), openSource: c.OpenSource}
+	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNewNamespace(specs.CgroupNamespace), openSource: c.OpenSource}
+	m.cgroupnsJoined = c.hasNamespace(specs.CgroupNamespace) && !m.cgroupns
 	if c.Spec.Linux != nil && c.Spec.Linux.MountLabel != "" && selinuxEnabled() {
 		m.label = c.Spec.Linux.MountLabel
 	}

@@ -62,6 +62,13 @@ runtime_name() {
 	if is_runc; then echo runc; else echo xrt; fi
 }
 
+# kernel_at_least MAJOR MINOR: the running kernel is that release or later.
+kernel_at_least() {
+	local maj min
+	IFS=. read -r maj min _ <<<"$(uname -r)"
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "${min%%[!0-9]*}" -ge "$2" ]; }
+}
+
 # requires_cap CAP_NAME: skip unless CAP_NAME is in our bounding set.
 requires_cap() {
 	local name=$1 bit

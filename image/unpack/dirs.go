@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"golang.org/x/sys/unix"
+
+	"xrt/kernel"
 )
 
 // maxCachedDirs bounds the parent descriptor cache. Tar streams are mostly
@@ -31,7 +33,7 @@ func openInRoot(root int, p string, flags uint64) (int, error) {
 		// EAGAIN: a concurrent rename raced the lookup of ".."; retry a
 		// little (nothing else should be renaming inside the layer).
 		if (err != unix.EAGAIN && err != unix.EINTR) || try == 16 {
-			return fd, err
+			return fd, kernel.Openat2.Check(err)
 		}
 	}
 }

@@ -5,6 +5,11 @@
 # resources refused at create, and the commands that work on the cgroup:
 # pause/resume, ps, events, update, kill --all.
 #
+# The file runs on cgroup v1 (and hybrid) and on pure cgroup v2 hosts
+# (`make test-v2` boots one). Tests that read one version's files say so
+# with requires_v1 / requires_v2; the others go through cg_dir, which
+# knows both layouts. The "cgroups v2:" tests cover the v2 controllers.
+#
 # Paths are read from /proc/<init>/cgroup so that the tests also run against
 # runc (whose default is /<id>, relative to the caller's cgroup); the exact
 # /xrt/<id> default is checked for xrt only.
@@ -23,9 +28,6 @@ THAW_DIRS=()
 
 setup() {
 	xrt_setup
-	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-		skip "these tests read cgroup v1 files; this host is cgroup v2 only"
-	fi
 }
 
 teardown() {
@@ -34,6 +36,10 @@ teardown() {
 		if [ "$(cat "$i/freezer.state" 2>/dev/null)" = FROZEN ]; then
 			echo "teardown: thawing $i" >&2
 			echo THAWED >"$i/freezer.state" || true
+		fi
+		if [ "$(cat "$i/cgroup.freeze" 2>/dev/null)" = 1 ]; then
+			echo "teardown: thawing $i" >&2
+			echo 0 >"$i/cgroup.freeze" || true
 		fi
 	done
 	xrt_teardown || rc=$?
@@ -45,15 +51,47 @@ teardown() {
 	return $rc
 }
 
-# v1_controllers: the v1 controllers the host has mounted (one a line).
+# is_v2: the host is pure cgroup v2 (one hierarchy at /sys/fs/cgroup).
+is_v2() {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
+}
+
+# requires_v1 WHY / requires_v2 WHY: skip unless the host's cgroups are
+# of that version (WHY: what the test reads).
+requires_v1() {
+	if is_v2; then skip "cgroup v1 only: $*"; fi
+}
+requires_v2() {
+	is_v2 || skip "cgroup v2 only: $*"
+}
+
+# v1_controllers: the v1 controllers the host has mounted (one a line;
+# none on a pure v2 host).
 v1_controllers() {
 	awk -F: '$1 != 0 && $2 != "" && $2 !~ /^name=/ {print $2}' /proc/self/cgroup | tr , '\n' | sort
 }
 
+# hierarchies: the v1 controllers, then "unified" for the cgroup2 tree
+# (on a pure v2 host, only that).
+hierarchies() {
+	v1_controllers
+	echo unified
+}
+
+# cg_root CTL: the host's mount point of the hierarchy of controller CTL
+# ("unified": the cgroup2 tree; on a pure v2 host every CTL is in it).
+cg_root() {
+	if is_v2; then
+		echo /sys/fs/cgroup
+	else
+		echo "/sys/fs/cgroup/$1"
+	fi
+}
+
 # cg_path PID CTL: PID's cgroup path in the hierarchy of controller CTL
-# ("unified" for the cgroup2 hierarchy).
+# ("unified" for the cgroup2 hierarchy; on a pure v2 host, any CTL).
 cg_path() {
-	if [ "$2" = unified ]; then
+	if [ "$2" = unified ] || is_v2; then
 		awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup"
 	else
 		awk -F: -v c="$2" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' "/proc/$1/cgroup"
@@ -65,7 +103,7 @@ cg_dir() {
 	local p
 	p=$(cg_path "$1" "$2")
 	[ -n "$p" ] || return 1
-	echo "/sys/fs/cgroup/$2$p"
+	echo "$(cg_root "$2")$p"
 }
 
 # last_cpu: the highest online CPU number.
@@ -132,19 +170,25 @@ create_must_fail() {
 	[ "$status" -eq 0 ]
 	pid=$(state_field "$CID" pid)
 	dirs=()
-	for ctl in $(v1_controllers) unified; do
+	for ctl in $(hierarchies); do
 		p=$(cg_path "$pid" "$ctl")
 		echo "$ctl: $p"
 		[[ "$p" == */"$CID" ]]
 		if ! is_runc; then
 			[ "$p" = "/xrt/$CID" ]
 		fi
-		d=/sys/fs/cgroup/$ctl$p
+		d=$(cg_root "$ctl")$p
 		[ -d "$d" ]
 		grep -qx "$pid" "$d/cgroup.procs"
 		dirs+=("$d")
 	done
-	[ "${#dirs[@]}" -ge 5 ]
+	if is_v2; then
+		# One hierarchy: /proc/PID/cgroup is the single "0::" line.
+		[ "${#dirs[@]}" -eq 1 ]
+		[ "$(cat "/proc/$pid/cgroup")" = "0::$(cg_path "$pid" unified)" ]
+	else
+		[ "${#dirs[@]}" -ge 5 ]
+	fi
 
 	touch "$BUNDLE/rootfs/go"
 	wait_for_state "$CID" stopped
@@ -179,14 +223,14 @@ create_must_fail() {
 	xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
 	pid=$(state_field "$CID" pid)
-	for ctl in $(v1_controllers) unified; do
+	for ctl in $(hierarchies); do
 		[ "$(cg_path "$pid" "$ctl")" = "/$base/$CID" ]
-		grep -qx "$pid" "/sys/fs/cgroup/$ctl/$base/$CID/cgroup.procs"
+		grep -qx "$pid" "$(cg_root "$ctl")/$base/$CID/cgroup.procs"
 	done
 	run xrt delete --force "$CID"
 	[ "$status" -eq 0 ]
-	for ctl in $(v1_controllers) unified; do
-		[ ! -e "/sys/fs/cgroup/$ctl/$base/$CID" ]
+	for ctl in $(hierarchies); do
+		[ ! -e "$(cg_root "$ctl")/$base/$CID" ]
 	done
 	assert_no_leftovers
 }
@@ -200,11 +244,11 @@ create_must_fail() {
 	[ "$status" -eq 0 ]
 	pid=$(state_field "$CID" pid)
 	dirs=()
-	for ctl in $(v1_controllers) unified; do
+	for ctl in $(hierarchies); do
 		p=$(cg_path "$pid" "$ctl")
 		echo "$ctl: $p"
 		[[ "$p" == */"$sub/$CID" ]]
-		dirs+=("/sys/fs/cgroup/$ctl$p")
+		dirs+=("$(cg_root "$ctl")$p")
 		if ! is_runc; then
 			[ "$p" = "/xrt/$sub/$CID" ]
 		fi
@@ -218,6 +262,7 @@ create_must_fail() {
 }
 
 @test "cgroups: limits of linux.resources, as the host and the container see them" {
+	requires_v1 "v1 file names; cgroups v2 tests cover v2's"
 	with_cgroupns
 	update_config '.linux.resources += {
 		"memory": {"limit": 50331648},
@@ -262,7 +307,9 @@ create_must_fail() {
 @test "cgroups: inside a cgroup namespace /proc/self/cgroup shows / and /sys/fs/cgroup is the container's cgroup" {
 	with_cgroupns
 	update_config '.linux.resources.pids = {"limit": 23}'
-	set_cmd 'cat /proc/self/cgroup; echo pids.max=$(cat /sys/fs/cgroup/pids/pids.max); echo procs=$(cat /sys/fs/cgroup/pids/cgroup.procs | tr "\n" " ")'
+	d=pids/
+	if is_v2; then d=; fi
+	set_cmd "cat /proc/self/cgroup; echo pids.max=\$(cat /sys/fs/cgroup/${d}pids.max); echo procs=\$(cat /sys/fs/cgroup/${d}cgroup.procs | tr '\n' ' ')"
 	CREATED_IDS+=("$CID")
 	run xrt run --bundle "$BUNDLE" "$CID"
 	echo "$output"
@@ -279,7 +326,11 @@ create_must_fail() {
 			;;
 		esac
 	done
-	[ "$n" -ge 5 ]
+	if is_v2; then
+		[ "$n" -eq 1 ]
+	else
+		[ "$n" -ge 5 ]
+	fi
 	[[ "$output" == *pids.max=23* ]]
 }
 
@@ -306,6 +357,7 @@ create_must_fail() {
 }
 
 @test "cgroups: memory limit: a process that grows past it is OOM-killed and events reports oom" {
+	requires_v1 "memory.limit_in_bytes, memory.oom_control; cgroups v2 has its own"
 	update_config '.linux.resources.memory = {"limit": 16777216}'
 	# With swap on the host, memory+swap is limited too (else the process
 	# would go on in swap).
@@ -394,6 +446,7 @@ requires_test_device() {
 }
 
 @test "cgroups: devices.list of the container's cgroup holds the rules" {
+	requires_v1 "devices.list (v2 has an eBPF program, checked by the access test)"
 	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "r"}]'
 	wait_for_go
 	xrt_run_d "$CID"
@@ -487,7 +540,13 @@ requires_test_device() {
 	run xrt pause "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(state_field "$CID" status)" = paused ]
-	[ "$(cat "$freezer/freezer.state")" = FROZEN ]
+	if is_v2; then
+		# cgroup.freeze asked, cgroup.events says it is done.
+		[ "$(cat "$freezer/cgroup.freeze")" = 1 ]
+		grep -qx 'frozen 1' "$freezer/cgroup.events"
+	else
+		[ "$(cat "$freezer/freezer.state")" = FROZEN ]
+	fi
 	c1=$(cat "$BUNDLE/rootfs/cnt")
 	sleep 0.5
 	c2=$(cat "$BUNDLE/rootfs/cnt")
@@ -500,7 +559,12 @@ requires_test_device() {
 	run xrt resume "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(state_field "$CID" status)" = running ]
-	[ "$(cat "$freezer/freezer.state")" = THAWED ]
+	if is_v2; then
+		[ "$(cat "$freezer/cgroup.freeze")" = 0 ]
+		grep -qx 'frozen 0' "$freezer/cgroup.events"
+	else
+		[ "$(cat "$freezer/freezer.state")" = THAWED ]
+	fi
 	for ((i = 0; i < 100; i++)); do
 		[ "$(cat "$BUNDLE/rootfs/cnt")" -gt "$c2" ] && break
 		sleep 0.05
@@ -588,6 +652,7 @@ requires_test_device() {
 # --- update ---------------------------------------------------------------------
 
 @test "update: each flag changes the running container's cgroup" {
+	requires_v1 "v1 file names; cgroups v2: update covers v2's"
 	with_cgroupns
 	update_config '.linux.resources += {"memory": {"limit": 67108864}, "pids": {"limit": 50},
 		"cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": $cpus}, "blockIO": {"weight": 500}}' \
@@ -662,10 +727,16 @@ requires_test_device() {
 	run xrt update --cpu-share 384 "$CID"
 	tail -n 3 <<<"$output"
 	[ "$status" -eq 0 ]
-	[ "$(cat "$(cg_dir "$pid" cpu)/cpu.shares")" = 384 ]
+	if is_v2; then
+		# 1 + (384 - 2) * 9999 / (262144 - 2), as runc converts.
+		[ "$(cat "$(cg_dir "$pid" cpu)/cpu.weight")" = 15 ]
+	else
+		[ "$(cat "$(cg_dir "$pid" cpu)/cpu.shares")" = 384 ]
+	fi
 }
 
 @test "update --resources - (JSON on stdin, as dockerd sends) and --resources FILE" {
+	requires_v1 "v1 file names; cgroups v2: update --resources covers v2's"
 	wait_for_go
 	xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
@@ -782,4 +853,304 @@ requires_test_device() {
 	[ "$status" -eq 0 ]
 	for p in $procs; do wait_pid_gone "$p"; done
 	wait_for_state "$CID" stopped
+}
+
+# --- cgroup v2 ------------------------------------------------------------------
+
+# run_and_wait: xrt_run_d $CID with a program that says ready (/ready) and
+# waits for /go; sets pid and cg (the host directory of its cgroup).
+run_and_wait() {
+	wait_for_go
+	xrt_run_d "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/ready"
+	pid=$(state_field "$CID" pid)
+	cg=$(cg_dir "$pid" unified)
+	echo "cgroup: $cg"
+	[ -d "$cg" ]
+}
+
+# block_dev: MAJ:MIN of a whole disk of this host (for io.max).
+block_dev() {
+	local d
+	for d in /sys/block/*; do
+		case ${d##*/} in loop* | ram* | zram*) continue ;; esac
+		cat "$d/dev"
+		return 0
+	done
+	return 1
+}
+
+@test "cgroups v2: cpu weight, max, burst and idle" {
+	requires_v2 "cpu.weight, cpu.max, cpu.max.burst, cpu.idle"
+	update_config '.linux.resources.cpu = {"shares": 512, "quota": 30000, "period": 200000, "burst": 10000}'
+	run_and_wait
+	# 1 + (512 - 2) * 9999 / (262144 - 2)
+	[ "$(cat "$cg/cpu.weight")" = 20 ]
+	[ "$(cat "$cg/cpu.max")" = "30000 200000" ]
+	[ "$(cat "$cg/cpu.max.burst")" = 10000 ]
+	[ "$(cat "$cg/cpu.idle")" = 0 ]
+	run xrt delete --force "$CID"
+	[ "$status" -eq 0 ]
+
+	# An idle group: SCHED_IDLE for the whole cgroup.
+	update_config '.linux.resources.cpu = {"idle": 1}'
+	run_and_wait
+	[ "$(cat "$cg/cpu.idle")" = 1 ]
+	[ "$(cat "$cg/cpu.max")" = "max 100000" ]
+}
+
+@test "cgroups v2: cpuset cpus and mems, as the host and the container see them" {
+	requires_v2 "cpuset.cpus, cpuset.mems"
+	with_cgroupns
+	update_config '.linux.resources.cpu = {"cpus": $c, "mems": "0"}' --arg c "$(last_cpu)"
+	set_cmd 'cat /sys/fs/cgroup/cpuset.cpus.effective; grep Cpus_allowed_list /proc/self/status; : >/ready; while [ ! -e /go ]; do sleep 0.05; done'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/ready"
+	pid=$(state_field "$CID" pid)
+	cg=$(cg_dir "$pid" unified)
+	[ "$(cat "$cg/cpuset.cpus")" = "$(last_cpu)" ]
+	[ "$(cat "$cg/cpuset.mems")" = 0 ]
+	[ "$(cat "$cg/cpuset.cpus.effective")" = "$(last_cpu)" ]
+	mapfile -t out <"$DETACHED_LOG"
+	printf '%s\n' "${out[@]}"
+	[ "${out[0]}" = "$(last_cpu)" ]
+	[[ "${out[1]}" =~ Cpus_allowed_list:[[:space:]]+$(last_cpu)$ ]]
+}
+
+@test "cgroups v2: memory max, low, swap.max and, through unified, min and high" {
+	requires_v2 "memory.max, memory.low, memory.min, memory.high, memory.swap.max"
+	# swap is memory + swap (runc's meaning): memory.swap.max gets the difference.
+	update_config '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 83886080}
+		| .linux.resources.unified = {"memory.min": "8388608", "memory.high": "50331648"}'
+	run_and_wait
+	[ "$(cat "$cg/memory.max")" = 67108864 ]
+	[ "$(cat "$cg/memory.low")" = 33554432 ]
+	[ "$(cat "$cg/memory.min")" = 8388608 ]
+	[ "$(cat "$cg/memory.high")" = 50331648 ]
+	if [ -e "$cg/memory.swap.max" ]; then
+		[ "$(cat "$cg/memory.swap.max")" = 16777216 ]
+	fi
+}
+
+@test "cgroups v2: pids.max and io weight and io.max per device" {
+	requires_v2 "pids.max, io.weight, io.max"
+	dev=$(block_dev) || skip "no block device on this host"
+	update_config '.linux.resources.pids = {"limit": 31}
+		| .linux.resources.blockIO = {"weight": 300, "throttleReadBpsDevice": [{"major": $ma, "minor": $mi, "rate": 1048576}],
+			"throttleWriteIOPSDevice": [{"major": $ma, "minor": $mi, "rate": 100}]}' \
+		--argjson ma "${dev%:*}" --argjson mi "${dev#*:}"
+	run_and_wait
+	[ "$(cat "$cg/pids.max")" = 31 ]
+	if [ -e "$cg/io.bfq.weight" ]; then
+		[[ "$(cat "$cg/io.bfq.weight")" =~ (^|\ )300$ ]]
+	else
+		# 1 + (300 - 10) * 9999 / (1000 - 10)
+		grep -qx 'default 2930' "$cg/io.weight"
+	fi
+	grep -qx "$dev rbps=1048576 wbps=max riops=max wiops=100" "$cg/io.max"
+}
+
+@test "cgroups v2: the OOM kill shows in memory.events and events reports oom" {
+	requires_v2 "memory.events"
+	update_config '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+	set_cmd 'while [ ! -e /go ]; do sleep 0.05; done; tail /dev/zero; echo $? > /tailrc; while :; do sleep 0.1; done'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(state_field "$CID" pid)
+	cg=$(cg_dir "$pid" unified)
+	[ "$(cat "$cg/memory.max")" = 16777216 ]
+	timeout -k 5 120 "$XRT" --root "$ROOT" events --interval 1s "$CID" >"$BATS_TEST_TMPDIR/events" 2>&1 &
+	ev=$!
+	BG_PIDS+=("$ev")
+	# events counts the OOM kills it starts with: the first stats line
+	# says it has (a slow guest may take seconds to start it).
+	for ((i = 0; i < 600; i++)); do
+		grep -q '"type":"stats"' "$BATS_TEST_TMPDIR/events" && break
+		sleep 0.1
+	done
+	touch "$BUNDLE/rootfs/go"
+	wait_for_file "$BUNDLE/rootfs/tailrc" 60
+	[ "$(cat "$BUNDLE/rootfs/tailrc")" = 137 ]
+	grep -Eq '^oom_kill [1-9]' "$cg/memory.events"
+	for ((i = 0; i < 200; i++)); do
+		grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events" && break
+		sleep 0.1
+	done
+	kill "$ev" 2>/dev/null || true
+	wait "$ev" 2>/dev/null || true
+	cat "$BATS_TEST_TMPDIR/events"
+	grep '"type":"oom"' "$BATS_TEST_TMPDIR/events" | head -n1 >"$BATS_TEST_TMPDIR/oom"
+	[ "$(jq -r .id "$BATS_TEST_TMPDIR/oom")" = "$CID" ]
+}
+
+@test "cgroups v2: update changes memory.max, pids.max, cpu.max, cpu.weight, cpuset.cpus and io weight" {
+	requires_v2 "v2 file names"
+	update_config '.linux.resources += {"memory": {"limit": 67108864}, "pids": {"limit": 50},
+		"cpu": {"shares": 1024, "quota": 50000, "period": 100000}}'
+	run_and_wait
+	run xrt update --memory 33554432 --pids-limit 17 --cpu-period 200000 --cpu-quota 40000 --cpu-shares 256 --cpuset-cpus 0 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$cg/memory.max")" = 33554432 ]
+	[ "$(cat "$cg/pids.max")" = 17 ]
+	[ "$(cat "$cg/cpu.max")" = "40000 200000" ]
+	# 1 + (256 - 2) * 9999 / (262144 - 2)
+	[ "$(cat "$cg/cpu.weight")" = 10 ]
+	[ "$(cat "$cg/cpuset.cpus")" = 0 ]
+	grep -Eq '^Cpus_allowed_list:[[:space:]]+0$' "/proc/$pid/status"
+
+	status=0
+	xrt update --resources - "$CID" <<<'{"memory": {"limit": 41943040}, "pids": {"limit": 33}, "unified": {"memory.high": "37748736"}}' || status=$?
+	[ "$status" -eq 0 ]
+	[ "$(cat "$cg/memory.max")" = 41943040 ]
+	[ "$(cat "$cg/memory.high")" = 37748736 ]
+	[ "$(cat "$cg/pids.max")" = 33 ]
+	# Left alone.
+	[ "$(cat "$cg/cpu.max")" = "40000 200000" ]
+
+	run xrt events --stats "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .data.pids.limit <<<"$output")" = 33 ]
+	[ "$(jq -r .data.memory.usage.limit <<<"$output")" = 41943040 ]
+}
+
+@test "cgroups v2: kill --all ends processes in the container's sub-cgroups too (cgroup.kill)" {
+	requires_v2 "cgroup.kill"
+	with_cgroupns
+	# A writable cgroup mount, so that the container can make a sub-cgroup
+	# and move a process there.
+	update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)
+		| .linux.namespaces |= map(select(.type != "pid"))'
+	set_cmd 'sleep 1000 & mkdir /sys/fs/cgroup/sub && echo $! > /sys/fs/cgroup/sub/cgroup.procs && : >/ready; wait'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/ready"
+	pid=$(state_field "$CID" pid)
+	cg=$(cg_dir "$pid" unified)
+	kid=$(cat "$cg/sub/cgroup.procs")
+	[ -n "$kid" ]
+	[ "$(cat "/proc/$kid/cgroup")" = "0::$(cg_path "$pid" unified)/sub" ]
+	run xrt kill --all "$CID" KILL
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_pid_gone "$kid"
+	wait_for_state "$CID" stopped
+	run xrt delete "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$cg" ]
+	assert_no_leftovers
+}
+
+@test "cgroups v2: in a cgroup namespace /sys/fs/cgroup is the container's own cgroup (mountinfo root /)" {
+	requires_v2 "one cgroup2 mount"
+	with_cgroupns
+	set_cmd 'cat /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; ls /sys/fs/cgroup; : >/ready; while [ ! -e /go ]; do sleep 0.05; done'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/ready"
+	pid=$(state_field "$CID" pid)
+	cat "$DETACHED_LOG"
+	[ "$(sed -n 1p "$DETACHED_LOG")" = "0::/" ]
+	line=$(sed -n 2p "$DETACHED_LOG")
+	[ "$(awk '{print $4}' <<<"$line")" = / ]
+	[[ "$line" == *" - cgroup2 "* ]]
+	# Its own files only: no other container's cgroup, no xrt/ parent.
+	grep -qx cgroup.procs "$DETACHED_LOG"
+	! grep -qx xrt "$DETACHED_LOG"
+	! grep -qx init.scope "$DETACHED_LOG"
+	# From the host: the container's cgroup.
+	[ "$(cat "/proc/$pid/cgroup")" = "0::$(cg_path "$pid" unified)" ]
+	if ! is_runc; then
+		[ "$(cat "/proc/$pid/cgroup")" = "0::/xrt/$CID" ]
+	fi
+}
+
+@test "cgroups v2: without a cgroup namespace the container sees the host's tree, and the host's cgroup2 options stay (nsdelegate)" {
+	requires_v2 "cgroup2 superblock options"
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+	set_cmd 'grep " /sys/fs/cgroup " /proc/self/mountinfo; cat /proc/self/cgroup'
+	before=$(grep ' /sys/fs/cgroup ' /proc/self/mountinfo | sed 's/.* - //')
+	CREATED_IDS+=("$CID")
+	run xrt run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '{print $4}' <<<"${lines[0]}")" = / ]
+	[[ "${lines[1]}" == 0::*/"$CID" ]]
+	# A cgroup2 mount made from the host's cgroup namespace would have
+	# reset the superblock's options (nsdelegate) for the whole host.
+	after=$(grep ' /sys/fs/cgroup ' /proc/self/mountinfo | sed 's/.* - //')
+	echo "host before: $before"
+	echo "host after:  $after"
+	[ "$before" = "$after" ]
+}
+
+@test "cgroups v2: a cgroup2 mount made inside the container shows its own cgroup" {
+	requires_v2 "cgroup2"
+	with_cgroupns
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"] | .value |= unique)
+		| .linux.resources.pids = {"limit": 29}'
+	set_cmd 'mkdir -p /mnt/cg && mount -t cgroup2 none /mnt/cg && grep " /mnt/cg " /proc/self/mountinfo && cat /mnt/cg/pids.max'
+	CREATED_IDS+=("$CID")
+	run xrt run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '{print $4}' <<<"${lines[0]}")" = / ]
+	[[ "${lines[0]}" == *" - cgroup2 "* ]]
+	[ "${lines[1]}" = 29 ]
+	assert_no_leftovers
+}
+
+@test "cgroups v2: a container with a user namespace is created, in its cgroup, with its own /sys/fs/cgroup" {
+	requires_v2 "cgroup2"
+	with_cgroupns
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.resources.pids = {"limit": 27}'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	open_path_to "$BUNDLE"
+	set_cmd 'cat /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; cat /sys/fs/cgroup/pids.max; : >/ready; while [ ! -e /go ]; do sleep 0.05; done'
+	xrt_run_d "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/ready"
+	pid=$(state_field "$CID" pid)
+	cat "$DETACHED_LOG"
+	[ "$(sed -n 1p "$DETACHED_LOG")" = "0::/" ]
+	[ "$(sed -n 2p "$DETACHED_LOG" | awk '{print $4}')" = / ]
+	[ "$(sed -n 3p "$DETACHED_LOG")" = 27 ]
+	[ "$(cat "$(cg_dir "$pid" unified)/pids.max")" = 27 ]
+	grep -qx "$pid" "$(cg_dir "$pid" unified)/cgroup.procs"
+	run xrt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+
+	# Without a cgroup namespace the view is the host's tree, as a fresh
+	# mount would show it (a bind: the kernel refuses the mount there).
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+	set_cmd 'grep " /sys/fs/cgroup " /proc/self/mountinfo; ls /sys/fs/cgroup'
+	CREATED_IDS+=("$CID")
+	run xrt run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '{print $4}' <<<"${lines[0]}")" = / ]
+	[[ "$output" == *cgroup.procs* ]]
+	assert_no_leftovers
+}
+
+@test "cgroups v2: linux.resources.unified writes the files, and a key of a controller the host lacks is refused" {
+	requires_v2 "resources.unified"
+	update_config '.linux.resources.unified = {"pids.max": "13", "memory.oom.group": "1"}'
+	run_and_wait
+	[ "$(cat "$cg/pids.max")" = 13 ]
+	[ "$(cat "$cg/memory.oom.group")" = 1 ]
+	run xrt delete --force "$CID"
+	[ "$status" -eq 0 ]
+
+	update_config '.linux.resources.unified = {"nosuch.max": "1"}'
+	create_must_fail 'nosuch' 'nosuch'
 }

@@ -43,7 +43,8 @@ apparmor_on() {
 	[ -n "$profile" ] || profile=unconfined
 	update_config '.process.apparmorProfile = $p' --arg p "$profile"
 	set_cmd 'cat /proc/self/attr/current; echo'
-	run xrt run "$CID"
+	CREATED_IDS+=("$CID")
+	run xrt run --bundle "$BUNDLE" "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "$profile"* ]]

@@ -1,0 +1,59 @@
+#!/bin/bash
+# tests/v2/guest.sh: the part of tests/v2/run.sh that runs inside the v2
+# guest, in the repository, as root. Writes each suite's output and a
+# summary to $V2_RESULTS; exits 1 when anything failed.
+set -uo pipefail
+
+out=${V2_RESULTS:?}
+fail=0
+summary=$out/summary
+: >"$summary"
+
+say() { echo "$*" | tee -a "$summary"; }
+
+say "guest: $(uname -r), $(stat -f -c %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+	say "guest: /sys/fs/cgroup is not cgroup2: not a pure v2 host"
+	exit 1
+fi
+
+# Go tests against the guest's kernel (built by run.sh on the host).
+gotest() {
+	local name=$1 pkgdir=$2 run=$3 t0
+	t0=$(date +%s)
+	if (cd "$pkgdir" && "$out/$name.test" -test.run "$run" -test.count=1) >"$out/$name.log" 2>&1; then
+		say "go $name ($run): ok, $(($(date +%s) - t0))s"
+	else
+		say "go $name ($run): FAIL, $(($(date +%s) - t0))s (see $out/$name.log)"
+		tail -n 30 "$out/$name.log"
+		fail=1
+	fi
+}
+gotest cgroups cgroups 'Real'
+gotest rootfs rootfs 'Overlay|Container'
+
+# bats, one file at a time, so that each has its own TAP and time.
+passed=0 failed=0 skipped=0
+for entry in $V2_BATS; do
+	# FILE.bats, or FILE.bats:REGEX for the tests whose names match
+	f=${entry%%:*} filter=()
+	if [ "$f" != "$entry" ]; then filter=(--filter "${entry#*:}"); fi
+	t0=$(date +%s)
+	tap=$out/${f%.bats}.tap
+	BATS_TEST_TIMEOUT=600 XRT_TIMEOUT=240 bats --tap "${filter[@]}" "tests/integration/$f" >"$tap" 2>&1
+	p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -cvE ' # skip( |$)')
+	s=$(grep -cE '^ok [0-9]+ .* # skip( |$)' "$tap")
+	n=$(grep -cE '^not ok [0-9]+ ' "$tap")
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -n1)
+	if [ -z "$plan" ] || [ $((p + s + n)) -ne "$plan" ]; then
+		say "bats $f: incomplete TAP (plan ${plan:-none}, $((p + s + n)) results)"
+		n=$((n + 1))
+	fi
+	say "bats $f: $p passed, $n failed, $s skipped, $(($(date +%s) - t0))s"
+	grep -E '^not ok ' "$tap" | sed 's/^/    /' | tee -a "$summary"
+	grep -E '^ok [0-9]+ .* # skip' "$tap" | sed 's/^/    /' | tee -a "$summary"
+	passed=$((passed + p)) failed=$((failed + n)) skipped=$((skipped + s))
+done
+say "v2 guest: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] || fail=1
+exit $fail
