@@ -24,8 +24,8 @@ func TestValidateID(t *testing.T) {
 		errHas   string
 	}{
 		{"empty", "", false, "must not be empty"},
-		{"dot", ".", false, "must not be . or .."},
-		{"dotdot", "..", false, "must not be . or .."},
+		{"dot", ".", false, `must not be "." or ".."`},
+		{"dotdot", "..", false, `must not be "." or ".."`},
 		{"slash", "a/b", false, "character '/' not allowed"},
 		{"leading slash", "/abc", false, "character '/' not allowed"},
 		{"NUL", "a\x00b", false, "not allowed"},

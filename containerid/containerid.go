@@ -17,7 +17,7 @@ func Validate(id string) error {
 	case id == "":
 		return fmt.Errorf("invalid container id: it must not be empty")
 	case id == "." || id == "..":
-		return fmt.Errorf("invalid container id %q: it must not be . or ..", id)
+		return fmt.Errorf("invalid container id %q: it must not be \".\" or \"..\"", id)
 	case len(id) > MaxLen:
 		return fmt.Errorf("invalid container id: longer than %d bytes", MaxLen)
 	}
