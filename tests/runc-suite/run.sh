@@ -23,12 +23,22 @@ ci_files=(capabilities cgroups create cwd debug delete dev env events exec help 
 	start_hello state timens tty umask update)
 
 skip=$(mktemp)
-trap 'rm -f "$skip"' EXIT
+out=$(mktemp)
+trap 'rm -f "$skip" "$out"' EXIT
 cat "$suite/known-env-failures.txt" >"$skip"
-if [ "${1:-}" = --ci ]; then
-	shift
-	cat "$here/exemptions.txt" >>"$skip"
-	set -- "${ci_files[@]/%/.bats}" "$@"
-	export RUNC_BATS_DEBIAN=${RUNC_BATS_DEBIAN:-skip}
+if [ "${1:-}" != --ci ]; then
+	RUNC_BATS_SKIP_FILE=$skip exec "$suite/run.sh" "$xrt" "$@"
 fi
-RUNC_BATS_SKIP_FILE=$skip "$suite/run.sh" "$xrt" "$@"
+shift
+cat "$here/exemptions.txt" >>"$skip"
+export RUNC_BATS_DEBIAN=${RUNC_BATS_DEBIAN:-skip} RUNC_BATS_FILE_TIMEOUT=${RUNC_BATS_FILE_TIMEOUT:-300}
+if RUNC_BATS_SKIP_FILE=$skip "$suite/run.sh" "$xrt" "${ci_files[@]/%/.bats}" "$@" | tee "$out"; then
+	exit 0
+fi
+# The suite's own helpers race on a loaded machine (its recvtty sometimes
+# loses its tty directory, and the file's tests all fail or wait): the
+# files that failed run once more, and only a second failure counts.
+mapfile -t again < <(awk '/^# ---- failed tests ----/ {f = 1; next} f && /^# elapsed:/ {f = 0} f { sub(/^# /, ""); sub(/:.*/, ".bats"); print }' "$out" | sort -u)
+[ "${#again[@]}" -gt 0 ] || exit 1
+echo "runc-suite: running again the files that failed: ${again[*]}"
+RUNC_BATS_SKIP_FILE=$skip "$suite/run.sh" "$xrt" "${again[@]}"
