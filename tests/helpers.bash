@@ -216,6 +216,20 @@ xrt_run_bg() {
 	BG_PIDS+=("$BG_PID")
 }
 
+# run_in_container: a foreground run of $BUNDLE as $CID, its output in
+# $output and $status, and both echoed for the failure report.
+run_in_container() {
+	CREATED_IDS+=("$CID")
+	run xrt run --bundle "$BUNDLE" "$CID"
+	echo "status=$status"
+	echo "$output"
+}
+
+# status_field NAME: a /proc/self/status field from $output ("CapEff" ...).
+status_field() {
+	awk -v f="$1:" '$1 == f {print $2}' <<<"$output"
+}
+
 # state_field ID FIELD: one field of "state" (jq -r).
 state_field() {
 	xrt state "$1" 2>/dev/null | jq -r ".$2"

@@ -41,11 +41,6 @@ freezer_dir() {
 	echo "/sys/fs/cgroup/freezer$(awk -F: '$2 == "freezer" {print $3}' "/proc/$1/cgroup")"
 }
 
-# status_field NAME: a /proc/<pid>/status field from $output.
-status_field() {
-	awk -v f="$1:" '$1 == f {print $2}' <<<"$output"
-}
-
 ALL_NS=(pid net ipc uts mnt cgroup user)
 
 @test "exec: the process is in every namespace of the init (seen from inside)" {

@@ -5,17 +5,6 @@
 
 load ../helpers
 
-run_in_container() {
-	CREATED_IDS+=("$CID")
-	run xrt run --bundle "$BUNDLE" "$CID"
-	echo "status=$status"
-	echo "$output"
-}
-
-status_field() {
-	awk -v f="$1:" '$1 == f {print $2}' <<<"$output"
-}
-
 @test "fidelity: a bundle of Debian's runc spec (ambient without inheritable) runs, with a warning" {
 	update_config '.process.capabilities.ambient = ["CAP_KILL", "CAP_AUDIT_WRITE"]
 		| .process.capabilities.inheritable = ["CAP_KILL"]'

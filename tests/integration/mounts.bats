@@ -4,13 +4,6 @@
 
 load ../helpers
 
-run_in_container() {
-	CREATED_IDS+=("$CID")
-	run xrt run --bundle "$BUNDLE" "$CID"
-	echo "status=$status"
-	echo "$output"
-}
-
 # mount_line MOUNTPOINT: the container's mountinfo line for MOUNTPOINT
 # (from $output, which must hold the container's /proc/self/mountinfo).
 mount_line() {

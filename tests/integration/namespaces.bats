@@ -5,14 +5,6 @@ load ../helpers
 
 ALL_NS='[{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"cgroup"}]'
 
-# run_in_container: foreground run of the current bundle; sets status/output.
-run_in_container() {
-	CREATED_IDS+=("$CID")
-	run xrt run --bundle "$BUNDLE" "$CID"
-	echo "status=$status"
-	echo "$output"
-}
-
 # ns_from_output TYPE: the "TYPE:[N]" line the container printed.
 ns_from_output() {
 	grep -o "^$1:\[[0-9]*\]" <<<"$output"

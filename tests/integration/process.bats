@@ -5,18 +5,6 @@
 
 load ../helpers
 
-run_in_container() {
-	CREATED_IDS+=("$CID")
-	run xrt run --bundle "$BUNDLE" "$CID"
-	echo "status=$status"
-	echo "$output"
-}
-
-# status_field NAME: a /proc/self/status field from $output ("CapEff" ...).
-status_field() {
-	awk -v f="$1:" '$1 == f {print $2}' <<<"$output"
-}
-
 @test "process: args are passed verbatim (spaces, quotes, empty, dashes)" {
 	set_args sh -c 'for a in "$@"; do echo "[$a]"; done' zero 'two words' '' '-c' '$HOME' "it's"
 	run_in_container
