@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -43,8 +44,9 @@ func parseCaps(c *specs.LinuxCapabilities) (s capSets, ignored []string) {
 	return s, ignored
 }
 
-// lastCap is the highest capability number this kernel knows.
-func lastCap() int {
+// lastCap is the highest capability number this kernel knows, probed
+// once: parseCaps and dropBounding both need it.
+var lastCap = sync.OnceValue(func() int {
 	n := 0
 	for ; n < 64; n++ {
 		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0); err != nil {
@@ -52,7 +54,7 @@ func lastCap() int {
 		}
 	}
 	return n - 1
-}
+})
 
 // ignoredCapsWarning is runc's wording, which people grep for.
 func ignoredCapsWarning(names []string) string {
@@ -62,10 +64,7 @@ func ignoredCapsWarning(names []string) string {
 // dropBounding removes from the bounding set every capability not in keep.
 // It needs CAP_SETPCAP, so it runs before the user switch.
 func dropBounding(keep uint64) error {
-	for c := 0; c < 64; c++ {
-		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err != nil {
-			break // past the kernel's last capability
-		}
+	for c := 0; c <= lastCap(); c++ {
 		if keep&(1<<uint(c)) != 0 {
 			continue
 		}
