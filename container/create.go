@@ -128,11 +128,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if seccompConn != nil {
 		defer seccompConn.Close()
 	}
-	idmapped, err := idmappedMounts(spec)
+	idmap, err := newIDMapper(spec)
 	if err != nil {
 		return nil, err
 	}
-	defer closeAll(idmapped)
+	defer idmap.close()
 	cfg := &containerinit.Config{
 		ID:           o.ID,
 		Rootfs:       o.Bundle.Rootfs,
@@ -150,7 +150,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		console:    consoleInit,
 		cgroup:     cgroups.JoinOf(cg),
 		seccomp:    seccompConn,
-		idmapped:   idmapped,
+		idmap:      idmap,
 		state:      c.ociState(Creating),
 		makeRoot:   o.MakeRoot,
 		rootLate:   rootInInitNS(spec),

@@ -30,7 +30,7 @@ type spawnOpts struct {
 	console    *os.File         // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join    // init is born in it (v2) and joins it (v1); nil: none
 	seccomp    *os.File         // connected to the seccomp listener; nil: none
-	idmapped   map[int]*os.File // detached idmapped mounts by mount index
+	idmap      *idmapper        // makes the idmapped mounts; nil: none
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -98,13 +98,6 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	if o.seccomp != nil {
 		env = append(env, containerinit.EnvSeccompConn+"="+fd(o.seccomp))
-	}
-	if len(o.idmapped) > 0 {
-		pairs := make([]string, 0, len(o.idmapped))
-		for i, f := range o.idmapped {
-			pairs = append(pairs, strconv.Itoa(i)+":"+fd(f))
-		}
-		env = append(env, containerinit.EnvIDMapped+"="+strings.Join(pairs, ","))
 	}
 	join, err := openCgroup(o.cgroup)
 	if err != nil {
@@ -262,6 +255,8 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			logs.Write(m.Level, m.Message)
 		case handshake.MountSource:
 			err = sendMountSource(parent, m.Path, m.Recursive)
+		case handshake.IDMapSource:
+			err = sendIDMapSource(parent, o.idmap, p.pid, m.Index)
 		default:
 			return p, fmt.Errorf("init sent an unknown message %q", m.Type)
 		}
@@ -392,6 +387,17 @@ func sendMountSource(conn *handshake.Conn, path string, recursive bool) error {
 	}
 	defer unix.Close(fd)
 	return conn.SendFd(handshake.Msg{Type: handshake.MountSource}, fd)
+}
+
+// sendIDMapSource answers init's request for idmapped mount i (see
+// idmapper).
+func sendIDMapSource(conn *handshake.Conn, im *idmapper, pid, i int) error {
+	fd, err := im.mount(pid, i)
+	if err != nil {
+		return conn.Send(handshake.Msg{Type: handshake.IDMapSource, Message: err.Error()})
+	}
+	defer unix.Close(fd)
+	return conn.SendFd(handshake.Msg{Type: handshake.IDMapSource}, fd)
 }
 
 // initError is a failure init reported, worded as runc words it: scripts

@@ -19,8 +19,6 @@ const (
 	// EnvSeccompConn is a socket connected to linux.seccomp.listenerPath:
 	// init cannot reach the host's path from inside the container.
 	EnvSeccompConn = "_XRT_SECCOMP_FD"
-	// EnvIDMapped lists "MOUNTINDEX:FD" pairs: detached idmapped mounts.
-	EnvIDMapped = "_XRT_IDMAPPED_FDS"
 )
 
 // Config is everything init needs, sent by the parent over a pipe.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -164,7 +163,7 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 		}
 	}
 
-	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup, IDMapped: idmappedFDs()}
+	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup, IDMapSource: conn.idmapSource}
 	if hasNamespace(spec, specs.UserNamespace) {
 		rc.OpenSource = conn.mountSource
 	}
@@ -251,24 +250,6 @@ func waitForStart() error {
 		return fmt.Errorf("write exec.fifo: %w", err)
 	}
 	return nil
-}
-
-// idmappedFDs reads EnvIDMapped.
-func idmappedFDs() map[int]int {
-	v := os.Getenv(EnvIDMapped)
-	if v == "" {
-		return nil
-	}
-	out := map[int]int{}
-	for _, pair := range strings.Split(v, ",") {
-		i, fd, _ := strings.Cut(pair, ":")
-		n, err1 := strconv.Atoi(i)
-		f, err2 := strconv.Atoi(fd)
-		if err1 == nil && err2 == nil {
-			out[n] = f
-		}
-	}
-	return out
 }
 
 func envFD(name string) int {

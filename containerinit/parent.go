@@ -1,6 +1,7 @@
 package containerinit
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -54,6 +55,26 @@ func (p *parent) mountSource(path string, recursive bool) (int, error) {
 			unix.Close(fd)
 		}
 		return -1, fmt.Errorf("mount source %s: the runtime could not open it for the container: %s", path, m.Message)
+	}
+	return fd, nil
+}
+
+// idmapSource asks the parent for the idmapped mount of spec mount i
+// (rootfs.Config.IDMapSource), made as this mount namespace now sees its
+// source.
+func (p *parent) idmapSource(i int) (int, error) {
+	if err := p.Send(handshake.Msg{Type: handshake.IDMapSource, Index: i}); err != nil {
+		return -1, err
+	}
+	m, fd, err := p.RecvFd()
+	if err != nil {
+		return -1, fmt.Errorf("init: waiting for idmapped mount %d: %w", i, err)
+	}
+	if m.Type != handshake.IDMapSource || fd < 0 {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return -1, errors.New(m.Message)
 	}
 	return fd, nil
 }

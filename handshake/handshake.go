@@ -28,6 +28,10 @@ const (
 	// which init may not open itself; the reply, of the same type, carries
 	// it as SCM_RIGHTS, or Message says why not.
 	MountSource = "mountsource"
+	// IDMapSource: init → parent: the idmapped mount of spec mount Index,
+	// made now, when earlier mounts may have made its source; the reply,
+	// of the same type, carries it as SCM_RIGHTS, or Message says why not.
+	IDMapSource = "idmapsource"
 	Error       = "error" // either way: Message says what failed
 )
 
@@ -38,9 +42,11 @@ type Msg struct {
 	Message string `json:"message,omitempty"`
 	Level   string `json:"level,omitempty"` // of a Log: debug, info, warning
 	// Path and Recursive: of a MountSource request.
-	Path      string          `json:"path,omitempty"`
-	Recursive bool            `json:"recursive,omitempty"`
-	State     json.RawMessage `json:"state,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Recursive bool   `json:"recursive,omitempty"`
+	// Index: of an IDMapSource request, in the spec's mounts.
+	Index int             `json:"index,omitempty"`
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 // Conn is one end of the socket pair.

@@ -10,7 +10,28 @@ import (
 	"xrt/kernel"
 )
 
-// moveIn puts an idmapped mount, detached and ready (see Config.IDMapped),
+// isIDMapped tells a mount that asks for an idmapping: idmap, ridmap, or
+// uid/gidMappings of its own.
+func isIDMapped(sm *specs.Mount) bool {
+	return ParseMountOptions(sm.Options).IDMap || len(sm.UIDMappings)+len(sm.GIDMappings) > 0
+}
+
+// idmapped gets spec mount i's idmapped mount from source (Config.IDMapSource)
+// and moves it in.
+func (m *mounter) idmapped(source func(int) (int, error), i int, sm *specs.Mount) error {
+	dest := filepath.Clean("/" + sm.Destination)
+	if source == nil {
+		return fmt.Errorf("error mounting %q to rootfs at %q: idmapped mounts need the runtime's help, which is not available here", sm.Source, dest)
+	}
+	fd, err := source(i)
+	if err != nil {
+		return fmt.Errorf("error mounting %q to rootfs at %q: %w", sm.Source, dest, err)
+	}
+	defer unix.Close(fd)
+	return m.moveIn(fd, sm)
+}
+
+// moveIn puts an idmapped mount, detached and ready (see Config.IDMapSource),
 // on the mount's destination and applies its flags, as bind does.
 func (m *mounter) moveIn(fd int, sm *specs.Mount) error {
 	dest := filepath.Clean("/" + sm.Destination)

@@ -35,10 +35,11 @@ type Config struct {
 	// Cgroup is the container's cgroup path ("/xrt/<id>"), which cgroup
 	// mounts show; empty: the process's own cgroups.
 	Cgroup string
-	// IDMapped maps the index in Spec.Mounts of each idmapped mount to a
-	// detached mount of its source with the idmapping applied, prepared by
-	// the parent (init lacks the privilege over the source filesystem).
-	IDMapped map[int]int
+	// IDMapSource returns the idmapped mount i of Spec.Mounts, detached,
+	// its source taken as this mount namespace sees it now, with the
+	// idmapping applied: the parent makes it (init lacks the privilege over
+	// the source's filesystem). The caller closes it.
+	IDMapSource func(i int) (int, error)
 	// OpenSource, when set, asks the parent for a detached mount of a bind
 	// source that init may not open (EACCES or EPERM in a user namespace).
 	OpenSource func(path string, recursive bool) (int, error)
@@ -104,8 +105,8 @@ func Prepare(c *Config) error {
 	}
 	for i := range c.Spec.Mounts {
 		var err error
-		if fd, ok := c.IDMapped[i]; ok {
-			err = m.moveIn(fd, &c.Spec.Mounts[i])
+		if isIDMapped(&c.Spec.Mounts[i]) {
+			err = m.idmapped(c.IDMapSource, i, &c.Spec.Mounts[i])
 		} else {
 			err = m.mount(&c.Spec.Mounts[i])
 		}
