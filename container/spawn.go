@@ -25,12 +25,12 @@ import (
 // spawnOpts says how to start one `xrt init`.
 type spawnOpts struct {
 	cfg        *containerinit.Config
-	namespaces string           // for nsenter: "pid,mount,network=/path"
-	fifo       *os.File         // O_PATH exec.fifo; nil when init need not wait for start
-	console    *os.File         // socket for the pty master; nil without a terminal
-	cgroup     *cgroups.Join    // init is born in it (v2) and joins it (v1); nil: none
-	seccomp    *os.File         // connected to the seccomp listener; nil: none
-	idmap      *idmapper        // makes the idmapped mounts; nil: none
+	namespaces string        // for nsenter: "pid,mount,network=/path"
+	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
+	console    *os.File      // socket for the pty master; nil without a terminal
+	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
+	seccomp    *os.File      // connected to the seccomp listener; nil: none
+	idmap      *idmapper     // makes the idmapped mounts; nil: none
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
