@@ -30,22 +30,42 @@ func Pivot(c *Config) error {
 			return fmt.Errorf("chroot: %w", err)
 		}
 	} else {
-		// pivot_root(".", ".") stacks the old root on top of the new one at
-		// "/", with no directory needed for it; "." then names the old root.
-		if err := unix.PivotRoot(".", "."); err != nil {
-			return fmt.Errorf("pivot_root: %w", err)
-		}
-		// The old root holds copies of the host's shared mounts: turn them
-		// into slaves so the detach does not unmount anything on the host.
-		if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("make old root rslave: %w", err)
-		}
-		if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
-			return fmt.Errorf("detach old root: %w", err)
+		if err := pivot(); err != nil {
+			return err
 		}
 	}
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to /: %w", err)
+	}
+	return nil
+}
+
+// pivot makes the working directory the root. pivot_root(".", ".") stacks
+// the old root on top of the new one at "/", with no directory needed for
+// it. The working directory still names the new root's mount (mount(2)
+// does not step onto what is stacked on a starting point), so the old root
+// is reached through a descriptor of it: changing propagation through "."
+// would make the container's own mounts slaves, and a shared mount the
+// config asks for would not be shared.
+func pivot() error {
+	old, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open the old root: %w", err)
+	}
+	defer unix.Close(old)
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := unix.Fchdir(old); err != nil {
+		return fmt.Errorf("chdir to the old root: %w", err)
+	}
+	// The old root holds copies of the host's shared mounts: turn them
+	// into slaves so the detach does not unmount anything on the host.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make old root rslave: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
 	}
 	return nil
 }

@@ -74,6 +74,27 @@ userns_config() {
 	[ "${lines[1]}" = "/r/sub/f 2000" ]
 }
 
+@test "idmap: the source may be made by earlier mounts, and shared propagation is kept (user namespace)" {
+	userns_config
+	mkdir -p "$BUNDLE/rootfs/stage"
+	# /stage/inner exists only once the first mount is made: the idmapped
+	# mount is made when init reaches it, in the container's mount namespace.
+	mkdir -p "$SRC/inner"
+	echo inner >"$SRC/inner/file"
+	update_config '.mounts += [{"destination": "/stage", "type": "bind", "source": $s, "options": ["rbind"]},
+		{"destination": "/mapped", "type": "bind", "source": $r, "options": ["rbind", "idmap", "shared"]}]' \
+		--arg s "$SRC" --arg r "$BUNDLE/rootfs/stage/inner"
+	set_cmd 'cat /mapped/file; stat -c %u /mapped/file; grep " /mapped " /proc/self/mountinfo'
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = inner ]
+	[ "${lines[1]}" = 0 ]
+	[[ "${lines[2]}" == *idmapped* ]]
+	[[ "${lines[2]}" == *" shared:"* ]]
+	[ ! -e "$BUNDLE/rootfs/stage/inner" ]
+}
+
 @test "idmap: bad idmapped mounts fail create clearly and leave nothing" {
 	local bad
 	for bad in \

@@ -74,6 +74,30 @@ fs_path() {
 	assert_no_leftovers
 }
 
+# prop_tags LINE: the optional fields of a mountinfo line (shared:N,
+# master:N, ...), empty for a private mount.
+prop_tags() { awk '{for (i = 7; $i != "-"; i++) printf "%s ", $i}' <<<"$1"; }
+
+@test "mounts: shared and private bind options are what the container sees, with pivot_root and without" {
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	update_config '.mounts += [
+		{"destination": "/mnt/shared", "type": "bind", "source": $s, "options": ["bind", "shared"]},
+		{"destination": "/mnt/private", "type": "bind", "source": $s, "options": ["bind", "private"]},
+		{"destination": "/mnt/default", "type": "bind", "source": $s, "options": ["bind"]}]' --arg s "$BATS_TEST_TMPDIR/src"
+	set_cmd 'cat /proc/self/mountinfo'
+	for pivot in "" --no-pivot; do
+		run xrt run $pivot -b "$BUNDLE" "$CID"
+		echo "$pivot: $output"
+		[ "$status" -eq 0 ]
+		[[ "$(prop_tags "$(mount_line /mnt/shared)")" == *shared:* ]]
+		[ -z "$(prop_tags "$(mount_line /mnt/private)")" ]
+		# The default: a slave of the host's mount (or private when the
+		# host's is private), never shared with the host.
+		[[ "$(prop_tags "$(mount_line /mnt/default)")" != *shared:* ]]
+	done
+	assert_no_leftovers
+}
+
 @test "mounts: read-write bind mount and a bind-mounted file" {
 	mkdir -p "$BATS_TEST_TMPDIR/src"
 	echo one-file >"$BATS_TEST_TMPDIR/single"
