@@ -97,3 +97,16 @@ func checkIDMappings(l *specs.Linux, ns *namespaces) error {
 	}
 	return nil
 }
+
+// HasNamespace says whether s lists a namespace of type t, new or joined.
+func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}

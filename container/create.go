@@ -82,6 +82,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		Rootfs:      o.Bundle.Rootfs,
 		Created:     time.Now().UTC(),
 		Annotations: spec.Annotations,
+		HostMounts:  !bundle.HasNamespace(spec, specs.MountNamespace),
 	}
 	if h := spec.Hooks; h != nil {
 		c.Poststart, c.Poststop = h.Poststart, h.Poststop
@@ -94,8 +95,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	// Before init exists, what DeletePartial needs to clean up after a
 	// create cut short; the whole spec once init is ready, so that its
 	// encoding (cold, a millisecond in image mode) never holds init up.
-	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
+	if err := c.writeJSON(configFile, cleanupConfig(spec, c.Rootfs)); err != nil {
 		return nil, err
+	}
+	if c.HostMounts {
+		if err := c.recordHostMount(); err != nil {
+			return nil, fmt.Errorf("create container %q: %w", o.ID, err)
+		}
 	}
 	cg, lateLimits, err := c.makeCgroup(spec, o.SystemdCgroup)
 	if err != nil {
@@ -201,17 +207,19 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 
 // cleanupConfig is the part of spec that DeletePartial reads, in the
 // shape of config.json.
-func cleanupConfig(s *specs.Spec) any {
+func cleanupConfig(s *specs.Spec, rootfs string) any {
 	type linux struct {
-		CgroupsPath string `json:"cgroupsPath,omitempty"`
+		CgroupsPath string                 `json:"cgroupsPath,omitempty"`
+		Namespaces  []specs.LinuxNamespace `json:"namespaces,omitempty"`
 	}
 	v := struct {
 		Version     string            `json:"ociVersion"`
+		Root        *specs.Root       `json:"root"`
 		Annotations map[string]string `json:"annotations,omitempty"`
 		Linux       *linux            `json:"linux,omitempty"`
-	}{Version: s.Version, Annotations: s.Annotations}
+	}{Version: s.Version, Root: &specs.Root{Path: rootfs}, Annotations: s.Annotations}
 	if s.Linux != nil {
-		v.Linux = &linux{CgroupsPath: s.Linux.CgroupsPath}
+		v.Linux = &linux{CgroupsPath: s.Linux.CgroupsPath, Namespaces: s.Linux.Namespaces}
 	}
 	return v
 }

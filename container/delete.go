@@ -6,12 +6,13 @@ import (
 	"path/filepath"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"xrt/kernel"
-
+	"xrt/bundle"
 	"xrt/cgroups"
 	"xrt/hooks"
+	"xrt/kernel"
 	"xrt/logs"
 )
 
@@ -40,6 +41,9 @@ func (c *Container) destroy() error {
 		return err
 	}
 	if err := c.removeCgroup(); err != nil {
+		return err
+	}
+	if err := c.detachHostMounts(); err != nil {
 		return err
 	}
 	if err := c.cleanupRoot(StateDir(filepath.Dir(c.dir), c.ID)); err != nil {
@@ -116,6 +120,9 @@ func DeletePartial(root, id string) error {
 		}
 		if c.Cgroup, err = cgroups.PathFor(path, id); err != nil {
 			c.Cgroup = ""
+		}
+		if spec.Root != nil && filepath.IsAbs(spec.Root.Path) && !bundle.HasNamespace(spec, specs.MountNamespace) {
+			c.Rootfs, c.HostMounts = spec.Root.Path, true
 		}
 	}
 	c.readUnitRecord()

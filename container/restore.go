@@ -67,7 +67,7 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 	if h := spec.Hooks; h != nil {
 		c.Poststart, c.Poststop = h.Poststart, h.Poststop
 	}
-	if err := c.writeJSON(configFile, cleanupConfig(spec)); err != nil {
+	if err := c.writeJSON(configFile, cleanupConfig(spec, c.Rootfs)); err != nil {
 		return nil, err
 	}
 	cg, late, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver

@@ -36,6 +36,9 @@ type State struct {
 	// systemd unit (--systemd-cgroup), named CgroupUnit; "" for cgroupfs.
 	CgroupDriver string `json:"cgroupDriver,omitempty"`
 	CgroupUnit   string `json:"cgroupUnit,omitempty"`
+	// HostMounts: the container has no mount namespace, so its mounts
+	// are in ours, on a bind of Rootfs over itself that delete detaches.
+	HostMounts bool `json:"hostMounts,omitempty"`
 	// Only the hooks xrt runs after create: the decoder stays small.
 	Poststart []specs.Hook `json:"poststart,omitempty"`
 	Poststop  []specs.Hook `json:"poststop,omitempty"`

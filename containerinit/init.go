@@ -92,7 +92,7 @@ func run(conn *parent) error {
 				return fmt.Errorf("setsid: %w", err)
 			}
 		}
-		if err := setupTerminal(p, !cfg.Exec && hasNewNamespace(spec, specs.MountNamespace)); err != nil {
+		if err := setupTerminal(p, !cfg.Exec && !hasJoinedNamespace(spec, specs.MountNamespace)); err != nil {
 			return err
 		}
 	}
@@ -168,7 +168,11 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 		rc.OpenSource = conn.mountSource
 	}
 	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
-	if newMountNS {
+	// Without a mount namespace of its own the container's mounts are
+	// made in ours, on a bind of the rootfs that delete detaches.
+	rc.InHostNamespace = !hasNamespace(spec, specs.MountNamespace)
+	mounts := newMountNS || rc.InHostNamespace
+	if mounts {
 		if err := rootfs.Prepare(rc); err != nil {
 			return err
 		}
@@ -213,7 +217,7 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	if err := setupLoopback(spec); err != nil {
 		return err
 	}
-	if newMountNS {
+	if mounts {
 		return rootfs.Finalize(rc)
 	}
 	return nil
@@ -270,6 +274,12 @@ func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 		}
 	}
 	return false
+}
+
+// hasJoinedNamespace says whether the container joins a namespace of type
+// t by path.
+func hasJoinedNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	return hasNamespace(s, t) && !hasNewNamespace(s, t)
 }
 
 // hasNamespace says whether the container has a namespace of type t, new

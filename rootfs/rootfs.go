@@ -40,6 +40,10 @@ type Config struct {
 	// idmapping applied: the parent makes it (init lacks the privilege over
 	// the source's filesystem). The caller closes it.
 	IDMapSource func(i int) (int, error)
+	// InHostNamespace: the container has no mount namespace: Prepare
+	// leaves our root's propagation alone and keeps everything it mounts
+	// on a private bind of Rootfs over itself (which delete detaches).
+	InHostNamespace bool
 	// OpenSource, when set, asks the parent for a detached mount of a bind
 	// source that init may not open (EACCES or EPERM in a user namespace).
 	OpenSource func(path string, recursive bool) (int, error)
@@ -85,11 +89,19 @@ func Prepare(c *Config) error {
 	if p := c.linux().RootfsPropagation; p == "private" || p == "rprivate" {
 		prop = unix.MS_PRIVATE | unix.MS_REC
 	}
-	if err := unix.Mount("", "/", "", prop, ""); err != nil {
-		return fmt.Errorf("make / %s: %w", propName(prop), err)
+	if !c.InHostNamespace {
+		if err := unix.Mount("", "/", "", prop, ""); err != nil {
+			return fmt.Errorf("make / %s: %w", propName(prop), err)
+		}
 	}
 	if err := unix.Mount(c.Rootfs, c.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mount rootfs %s: %w", c.Rootfs, err)
+	}
+	if c.InHostNamespace {
+		// The host's mounts must not see the container's, nor the other way.
+		if err := unix.Mount("", c.Rootfs, "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("make the rootfs bind %s private: %w", c.Rootfs, err)
+		}
 	}
 	// Opened after the bind, so that it is the new mount we mount into.
 	rootfd, err := unix.Open(c.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

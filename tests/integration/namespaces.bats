@@ -34,6 +34,61 @@ ns_from_output() {
 	done
 }
 
+# root_prop: the optional fields (propagation) of the host's / mount.
+root_prop() { awk '$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; exit}' /proc/self/mountinfo; }
+
+@test "namespaces: without a mount namespace the config's mounts are made under the rootfs on the host, and delete detaches them" {
+	update_config '.linux.namespaces -= [{"type":"mount"}]'
+	set_cmd 'grep -c " /proc " /proc/self/mountinfo; ls /dev/null; sleep 100'
+	before=$(root_prop)
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	wait_for_file "$DETACHED_LOG"
+	# The container sees its /proc and /dev; the host sees them under the
+	# rootfs, on a private bind that does not reach the host's peers.
+	m=$(mounts_under "$BUNDLE/rootfs")
+	echo "$m"
+	grep -qx "$BUNDLE/rootfs/proc" <<<"$m"
+	grep -qx "$BUNDLE/rootfs/dev" <<<"$m"
+	[ "$(awk -v d="$BUNDLE/rootfs" '$5 == d' /proc/self/mountinfo | grep -c shared:)" -eq 0 ]
+	# The host's root keeps its propagation (runc would make it rslave).
+	[ "$(root_prop)" = "$before" ]
+	run xrt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "namespaces: without a mount namespace a terminal works, and a failed create leaves no mount" {
+	update_config '.linux.namespaces -= [{"type":"mount"}] | .process.terminal = true'
+	set_cmd 'tty'
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == /dev/pts/* ]]
+	assert_no_leftovers
+	# A mount that fails after the first ones were made.
+	update_config '.process.terminal = false
+		| .mounts += [{"destination": "/mnt", "type": "bind", "source": "/nonexistent-xrt-src", "options": ["bind"]}]'
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/nonexistent-xrt-src"* ]]
+	assert_no_leftovers
+}
+
+@test "namespaces: without a mount namespace delete detaches only what the container mounted, not the rootfs mount an engine made" {
+	# An engine's rootfs is often a mount of its own (containerd's overlay).
+	mount --bind "$BUNDLE/rootfs" "$BUNDLE/rootfs"
+	HOST_MOUNTS+=("$BUNDLE/rootfs")
+	update_config '.linux.namespaces -= [{"type":"mount"}]'
+	set_cmd 'true'
+	run xrt run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# The engine's mount is still there, with nothing on it.
+	[ "$(mounts_under "$BUNDLE/rootfs")" = "$BUNDLE/rootfs" ]
+	[ "$(awk -v d="$BUNDLE/rootfs" '$5 == d' /proc/self/mountinfo | wc -l)" -eq 1 ]
+}
+
 @test "namespaces: the process is PID 1 and sees only its own pid namespace" {
 	set_cmd 'echo "pid=$$"; cat /proc/1/cmdline | tr "\0" " "; echo; ls -d /proc/[0-9]* | wc -l'
 	run_in_container

@@ -18,7 +18,7 @@ xrt=${XRT:-$repo/xrt}
 # CI's files: every file whose tests xrt passes that runs in well under ten
 # minutes here and needs neither the Debian image nor the network.
 ci_files=(capabilities cgroups create cwd debug delete dev env events exec help hooks
-	kill list mask memorypolicy mounts mounts_propagation mounts_sshfs no_pivot
+	host-mntns kill list mask memorypolicy mounts mounts_propagation mounts_sshfs no_pivot
 	pidfd-socket ps root run seccomp seccomp-notify start start_detached
 	start_hello state timens tty umask update)
 
