@@ -58,5 +58,8 @@ func mountID(path string) (uint64, error) {
 	if err := unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_MNT_ID, &st); err != nil {
 		return 0, fmt.Errorf("statx %s: %w", path, err)
 	}
+	if st.Mask&unix.STATX_MNT_ID == 0 {
+		return 0, fmt.Errorf("statx %s: no mount id (Linux 5.8 or later is needed for a container without a mount namespace)", path)
+	}
 	return st.Mnt_id, nil
 }

@@ -7,6 +7,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"xrt/mountinfo"
 )
 
 // cgroup2 mounts the cgroup2 hierarchy at dest on a pure cgroup v2 host.
@@ -45,17 +47,17 @@ func (m *mounter) cgroup2(dest string, o *MountOptions) error {
 	case m.cgroupnsJoined:
 		err = m.filesystem(&specs.Mount{Type: "cgroup2", Source: "cgroup2"}, dest, o)
 		if err == unix.EPERM && m.userns {
-			return m.bindCgroup2(host, host.root, dest, o)
+			return m.bindCgroup2(host, host.Root, dest, o)
 		}
 		return err
 	default:
-		return m.bindCgroup2(host, host.root, dest, o)
+		return m.bindCgroup2(host, host.Root, dest, o)
 	}
 }
 
 // bindCgroup2 binds the host's directory of cgroup cgpath on dest, with
 // the flags of o.
-func (m *mounter) bindCgroup2(host *cgroupMount, cgpath, dest string, o *MountOptions) error {
+func (m *mounter) bindCgroup2(host *mountinfo.Info, cgpath, dest string, o *MountOptions) error {
 	src, err := openHostCgroup(host, cgpath)
 	if err != nil {
 		return err
@@ -68,14 +70,14 @@ func (m *mounter) bindCgroup2(host *cgroupMount, cgpath, dest string, o *MountOp
 
 // hostCgroup2 finds the host's cgroup2 mount at /sys/fs/cgroup (not one
 // under rootfs).
-func hostCgroup2(rootfs string) (*cgroupMount, error) {
-	info, err := os.ReadFile("/proc/self/mountinfo")
+func hostCgroup2(rootfs string) (*mountinfo.Info, error) {
+	mounts, err := cgroupMounts(rootfs)
 	if err != nil {
 		return nil, err
 	}
-	for _, mnt := range cgroupMounts(string(info), rootfs) {
-		if mnt.v2 && mnt.point == "/sys/fs/cgroup" {
-			return &mnt, nil
+	for _, mnt := range mounts {
+		if mnt.FSType == "cgroup2" && mnt.Mountpoint == "/sys/fs/cgroup" {
+			return mnt, nil
 		}
 	}
 	return nil, fmt.Errorf("no cgroup2 mount at /sys/fs/cgroup in /proc/self/mountinfo: mount the cgroup v2 hierarchy there")

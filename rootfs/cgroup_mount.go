@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"xrt/mountinfo"
 )
 
 // cgroup mounts the process's cgroups at dest for a spec mount of type
@@ -31,11 +33,10 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 	if err != nil {
 		return err
 	}
-	info, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := cgroupMounts(m.rootfs)
 	if err != nil {
 		return err
 	}
-	mounts := cgroupMounts(string(info), m.rootfs)
 
 	ro := o.Flags&unix.MS_RDONLY != 0
 	flags := o.Flags & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | atimeFlags | unix.MS_NODIRATIME)
@@ -61,7 +62,7 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 		if mnt == nil {
 			continue // not mounted on the host: nothing to show
 		}
-		name := path.Base(mnt.point)
+		name := path.Base(mnt.Mountpoint)
 		if v2 {
 			name = "unified"
 		}
@@ -90,7 +91,7 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 }
 
 // bindCgroup binds the process's directory of the hierarchy mnt on dir/name.
-func bindCgroup(dir int, name string, mnt *cgroupMount, cgpath string, attr unix.MountAttr) error {
+func bindCgroup(dir int, name string, mnt *mountinfo.Info, cgpath string, attr unix.MountAttr) error {
 	src, err := openHostCgroup(mnt, cgpath)
 	if err != nil {
 		return err
@@ -108,19 +109,19 @@ func bindCgroup(dir int, name string, mnt *cgroupMount, cgpath string, attr unix
 
 // openHostCgroup opens (O_PATH) the directory of cgroup cgpath in the
 // host's mount mnt of its hierarchy.
-func openHostCgroup(mnt *cgroupMount, cgpath string) (int, error) {
+func openHostCgroup(mnt *mountinfo.Info, cgpath string) (int, error) {
 	var rel string
 	switch {
-	case mnt.root == "/":
+	case mnt.Root == "/":
 		rel = cgpath
-	case cgpath == mnt.root || strings.HasPrefix(cgpath, mnt.root+"/"):
-		rel = cgpath[len(mnt.root):]
+	case cgpath == mnt.Root || strings.HasPrefix(cgpath, mnt.Root+"/"):
+		rel = cgpath[len(mnt.Root):]
 	default:
-		return -1, fmt.Errorf("cgroup %s is outside the host's mount of its hierarchy (%s)", cgpath, mnt.root)
+		return -1, fmt.Errorf("cgroup %s is outside the host's mount of its hierarchy (%s)", cgpath, mnt.Root)
 	}
-	src, err := unix.Open(mnt.point+rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	src, err := unix.Open(mnt.Mountpoint+rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, fmt.Errorf("open host cgroup %s: %w", mnt.point+rel, err)
+		return -1, fmt.Errorf("open host cgroup %s: %w", mnt.Mountpoint+rel, err)
 	}
 	return src, nil
 }
@@ -148,51 +149,34 @@ func mountIn(dir int, name string, mount func(target string) error) (int, error)
 	return top, nil
 }
 
-// cgroupMount is a cgroup or cgroup2 line of mountinfo.
-type cgroupMount struct {
-	root, point string
-	v2          bool
-	superOpts   string
-}
-
-// cgroupMounts returns the cgroup mounts of mountinfo text, leaving out those
-// under the rootfs (a spec mount may already have put some there).
-func cgroupMounts(info, rootfs string) []cgroupMount {
-	var out []cgroupMount
-	for line := range strings.Lines(info) {
-		left, right, ok := strings.Cut(line, " - ")
-		if !ok || !strings.HasPrefix(right, "cgroup") {
-			continue
+// cgroupMounts returns the cgroup and cgroup2 mounts of our mount
+// namespace, leaving out those under the rootfs (a spec mount may already
+// have put some there).
+func cgroupMounts(rootfs string) ([]*mountinfo.Info, error) {
+	keepUnder := mountinfo.PrefixFilter(rootfs)
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (bool, bool) {
+		if m.FSType != "cgroup" && m.FSType != "cgroup2" {
+			return true, false
 		}
-		fstype, right, _ := strings.Cut(right, " ")
-		if fstype != "cgroup" && fstype != "cgroup2" {
-			continue
-		}
-		_, superOpts, _ := strings.Cut(strings.TrimSuffix(right, "\n"), " ")
-		f := strings.Fields(left)
-		if len(f) < 5 {
-			continue
-		}
-		point := unescapeMountinfo(f[4])
-		if point == rootfs || strings.HasPrefix(point, rootfs+"/") {
-			continue
-		}
-		out = append(out, cgroupMount{root: unescapeMountinfo(f[3]), point: point, v2: fstype == "cgroup2", superOpts: superOpts})
+		outside, _ := keepUnder(m) // skipped by it: not under rootfs
+		return !outside, false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the host's cgroup mounts: %w", err)
 	}
-	return out
+	return mounts, nil
 }
 
 // findCgroupMount finds the mount of the v1 hierarchy whose controllers are
 // ctrls ("cpu,cpuacct", "name=systemd"), or the cgroup2 mount.
-func findCgroupMount(mounts []cgroupMount, ctrls string, v2 bool) *cgroupMount {
+func findCgroupMount(mounts []*mountinfo.Info, ctrls string, v2 bool) *mountinfo.Info {
 next:
-	for i := range mounts {
-		mnt := &mounts[i]
-		if mnt.v2 != v2 {
+	for _, mnt := range mounts {
+		if (mnt.FSType == "cgroup2") != v2 {
 			continue
 		}
 		if !v2 {
-			opts := "," + mnt.superOpts + ","
+			opts := "," + mnt.VFSOptions + ","
 			for c := range strings.SplitSeq(ctrls, ",") {
 				if !strings.Contains(opts, ","+c+",") {
 					continue next
@@ -203,23 +187,3 @@ next:
 	}
 	return nil
 }
-
-// unescapeMountinfo undoes the octal escapes (\040 for a space) of a
-// mountinfo field.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
-			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
