@@ -98,15 +98,26 @@ func checkIDMappings(l *specs.Linux, ns *namespaces) error {
 	return nil
 }
 
-// HasNamespace says whether s lists a namespace of type t, new or joined.
-func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+// Namespace returns s's entry for namespace type t, nil when not listed.
+func Namespace(s *specs.Spec, t specs.LinuxNamespaceType) *specs.LinuxNamespace {
 	if s.Linux == nil {
-		return false
+		return nil
 	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == t {
-			return true
+	for i := range s.Linux.Namespaces {
+		if s.Linux.Namespaces[i].Type == t {
+			return &s.Linux.Namespaces[i]
 		}
 	}
-	return false
+	return nil
+}
+
+// HasNamespace says whether s lists a namespace of type t, new or joined.
+func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	return Namespace(s, t) != nil
+}
+
+// HasNewNamespace says whether s asks for a new namespace of type t.
+func HasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	ns := Namespace(s, t)
+	return ns != nil && ns.Path == ""
 }

@@ -212,13 +212,8 @@ func unsupported(s *specs.Spec) error {
 
 // JoinedUserns is the path of the user namespace the container joins, "".
 func JoinedUserns(s *specs.Spec) string {
-	if s.Linux == nil {
-		return ""
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace {
-			return ns.Path
-		}
+	if ns := Namespace(s, specs.UserNamespace); ns != nil {
+		return ns.Path
 	}
 	return ""
 }

@@ -50,21 +50,8 @@ type CreateOpts struct {
 // Create makes the state directory, spawns init and waits until it is set
 // up and blocked on exec.fifo. On failure it removes everything it made.
 func Create(o *CreateOpts) (_ *Container, err error) {
-	if err := ValidateID(o.ID); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
-	}
-	c := &Container{dir: filepath.Join(o.Root, o.ID)}
-	if err := os.Mkdir(c.dir, 0o711); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil, AlreadyExists(o.ID)
-		}
-		return nil, fmt.Errorf("create state directory: %w", err)
-	}
-	if c.lock, err = lockDir(c.dir); err != nil {
-		os.Remove(c.dir)
+	c, err := begin(o.Root, o.ID, o.Bundle)
+	if err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -73,30 +60,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			c.Unlock()
 		}
 	}()
-
 	spec := o.Bundle.Spec
-	c.State = State{
-		ID:          o.ID,
-		OCIVersion:  spec.Version,
-		Bundle:      o.Bundle.Path,
-		Rootfs:      o.Bundle.Rootfs,
-		Created:     time.Now().UTC(),
-		Annotations: spec.Annotations,
-		HostMounts:  !bundle.HasNamespace(spec, specs.MountNamespace),
-	}
-	if h := spec.Hooks; h != nil {
-		c.Poststart, c.Poststop = h.Poststart, h.Poststop
-	}
 	if o.NotifySocket != "" {
 		if err := c.addNotifySocket(spec); err != nil {
 			return nil, err
 		}
-	}
-	// Before init exists, what DeletePartial needs to clean up after a
-	// create cut short; the whole spec once init is ready, so that its
-	// encoding (cold, a millisecond in image mode) never holds init up.
-	if err := c.writeJSON(configFile, cleanupConfig(spec, c.Rootfs)); err != nil {
-		return nil, err
 	}
 	if c.HostMounts {
 		if err := c.recordHostMount(); err != nil {
@@ -201,6 +169,51 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		if err := sendPidfd(o.PidfdSocket, c.Pid); err != nil {
 			return nil, err
 		}
+	}
+	return c, nil
+}
+
+// begin makes the state directory of container id, locked, and the state
+// and cleanup record of what create and restore make next. On failure it
+// leaves nothing.
+func begin(root, id string, b *bundle.Bundle) (_ *Container, err error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	}
+	c := &Container{dir: filepath.Join(root, id)}
+	if err := os.Mkdir(c.dir, 0o711); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, AlreadyExists(id)
+		}
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	if c.lock, err = lockDir(c.dir); err != nil {
+		os.Remove(c.dir)
+		return nil, err
+	}
+	spec := b.Spec
+	c.State = State{
+		ID:          id,
+		OCIVersion:  spec.Version,
+		Bundle:      b.Path,
+		Rootfs:      b.Rootfs,
+		Created:     time.Now().UTC(),
+		Annotations: spec.Annotations,
+		HostMounts:  !bundle.HasNamespace(spec, specs.MountNamespace),
+	}
+	if h := spec.Hooks; h != nil {
+		c.Poststart, c.Poststop = h.Poststart, h.Poststop
+	}
+	// Before init exists, what DeletePartial needs to clean up after a
+	// create cut short; the whole spec once init is ready, so that its
+	// encoding (cold, a millisecond in image mode) never holds init up.
+	if err := c.writeJSON(configFile, cleanupConfig(spec, c.Rootfs)); err != nil {
+		c.destroy()
+		c.Unlock()
+		return nil, err
 	}
 	return c, nil
 }

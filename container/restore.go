@@ -1,12 +1,7 @@
 package container
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -32,21 +27,8 @@ type RestoreOpts struct {
 // container afterwards: state, exec, kill, pause and delete work on it.
 // On failure it removes everything it made, processes included.
 func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
-	if err := ValidateID(o.ID); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
-	}
-	c := &Container{dir: filepath.Join(o.Root, o.ID)}
-	if err := os.Mkdir(c.dir, 0o711); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil, AlreadyExists(o.ID)
-		}
-		return nil, fmt.Errorf("create state directory: %w", err)
-	}
-	if c.lock, err = lockDir(c.dir); err != nil {
-		os.Remove(c.dir)
+	c, err := begin(o.Root, o.ID, o.Bundle)
+	if err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -56,20 +38,6 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 		}
 	}()
 	spec := o.Bundle.Spec
-	c.State = State{
-		ID:          o.ID,
-		OCIVersion:  spec.Version,
-		Bundle:      o.Bundle.Path,
-		Rootfs:      o.Bundle.Rootfs,
-		Created:     time.Now().UTC(),
-		Annotations: spec.Annotations,
-	}
-	if h := spec.Hooks; h != nil {
-		c.Poststart, c.Poststop = h.Poststart, h.Poststop
-	}
-	if err := c.writeJSON(configFile, cleanupConfig(spec, c.Rootfs)); err != nil {
-		return nil, err
-	}
 	cg, late, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver
 	if err != nil {
 		return nil, err

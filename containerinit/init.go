@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"xrt/bundle"
 	"xrt/handshake"
 	"xrt/hooks"
 	"xrt/nsenter"
@@ -78,7 +79,7 @@ func run(conn *parent) error {
 		}
 		// Rooted where init now is. Only after the cgroup mounts, which
 		// are resolved against the host's cgroup tree.
-		if hasNewNamespace(spec, specs.CgroupNamespace) {
+		if bundle.HasNewNamespace(spec, specs.CgroupNamespace) {
 			if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 				return fmt.Errorf("unshare cgroup namespace: %w", err)
 			}
@@ -92,7 +93,7 @@ func run(conn *parent) error {
 				return fmt.Errorf("setsid: %w", err)
 			}
 		}
-		if err := setupTerminal(p, !cfg.Exec && !hasJoinedNamespace(spec, specs.MountNamespace)); err != nil {
+		if err := setupTerminal(p, !cfg.Exec && !joinsNamespace(spec, specs.MountNamespace)); err != nil {
 			return err
 		}
 	}
@@ -164,13 +165,13 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	}
 
 	rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: spec, NoPivot: cfg.NoPivot, Cgroup: cfg.Cgroup, IDMapSource: conn.idmapSource}
-	if hasNamespace(spec, specs.UserNamespace) {
+	if bundle.HasNamespace(spec, specs.UserNamespace) {
 		rc.OpenSource = conn.mountSource
 	}
-	newMountNS := hasNewNamespace(spec, specs.MountNamespace)
+	newMountNS := bundle.HasNewNamespace(spec, specs.MountNamespace)
 	// Without a mount namespace of its own the container's mounts are
 	// made in ours, on a bind of the rootfs that delete detaches.
-	rc.InHostNamespace = !hasNamespace(spec, specs.MountNamespace)
+	rc.InHostNamespace = !bundle.HasNamespace(spec, specs.MountNamespace)
 	mounts := newMountNS || rc.InHostNamespace
 	if mounts {
 		if err := rootfs.Prepare(rc); err != nil {
@@ -264,34 +265,9 @@ func envFD(name string) int {
 	return n
 }
 
-func hasNewNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == t {
-			return ns.Path == ""
-		}
-	}
-	return false
-}
-
-// hasJoinedNamespace says whether the container joins a namespace of type
-// t by path.
-func hasJoinedNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	return hasNamespace(s, t) && !hasNewNamespace(s, t)
-}
-
-// hasNamespace says whether the container has a namespace of type t, new
-// or joined.
-func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
+// joinsNamespace says whether the container joins a namespace of type t by
+// path.
+func joinsNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	ns := bundle.Namespace(s, t)
+	return ns != nil && ns.Path != ""
 }
