@@ -73,6 +73,13 @@ func run(conn *parent) error {
 	if err := setAffinity(final); err != nil {
 		return err
 	}
+	if cfg.Exec && !bundle.HasNamespace(spec, specs.MountNamespace) {
+		// No mount namespace to join: the container's root is its rootfs
+		// in ours, as init chrooted into it.
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+		}
+	}
 	if !cfg.Exec {
 		if err := setupContainer(cfg, conn, &state); err != nil {
 			return err

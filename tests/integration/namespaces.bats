@@ -53,6 +53,11 @@ root_prop() { awk '$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; exit
 	[ "$(awk -v d="$BUNDLE/rootfs" '$5 == d' /proc/self/mountinfo | grep -c shared:)" -eq 0 ]
 	# The host's root keeps its propagation (runc would make it rslave).
 	[ "$(root_prop)" = "$before" ]
+	# exec joins no mount namespace: it is rooted in the rootfs too.
+	echo in-rootfs >"$BUNDLE/rootfs/xrt-marker"
+	run xrt exec "$CID" cat /xrt-marker
+	[ "$status" -eq 0 ]
+	[ "$output" = in-rootfs ]
 	run xrt delete --force "$CID"
 	[ "$status" -eq 0 ]
 	assert_no_leftovers
