@@ -3,9 +3,11 @@ package bundle
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -183,7 +185,44 @@ func checkLinux(s *specs.Spec) error {
 	if err := checkSysctl(l.Sysctl, ns); err != nil {
 		return err
 	}
+	if err := checkNetDevices(l.NetDevices, ns); err != nil {
+		return err
+	}
 	return checkDevices(l.Devices)
+}
+
+// checkNetDevices checks linux.netDevices: a network namespace to move
+// them to, and names the kernel takes.
+func checkNetDevices(devs map[string]specs.LinuxNetDevice, ns *namespaces) error {
+	if len(devs) == 0 {
+		return nil
+	}
+	if !ns.has(specs.NetworkNamespace) {
+		return errors.New(`linux.netDevices needs a network namespace (add {"type": "network"} to linux.namespaces)`)
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("linux.netDevices: moving network devices needs root")
+	}
+	for host, d := range devs {
+		if !validNetDeviceName(host) {
+			return fmt.Errorf("linux.netDevices: invalid network device name %q", host)
+		}
+		if d.Name != "" && !validNetDeviceName(d.Name) {
+			return fmt.Errorf("linux.netDevices[%q].name: invalid network device name %q", host, d.Name)
+		}
+	}
+	return nil
+}
+
+// validNetDeviceName is the kernel's rule for interface names
+// (dev_valid_name): 1 to 15 bytes, not "." or "..", no '/', ':' or space.
+func validNetDeviceName(name string) bool {
+	if name == "" || len(name) > 15 || name == "." || name == ".." {
+		return false
+	}
+	return !strings.ContainsFunc(name, func(r rune) bool {
+		return r == '/' || r == ':' || unicode.IsSpace(r)
+	})
 }
 
 func checkDevices(devices []specs.LinuxDevice) error {

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,6 +133,22 @@ func TestValidateErrors(t *testing.T) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "dev/x", Type: "c"}}
 		}, `device path "dev/x" must be absolute`},
 		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, "linux.intelRdt is not supported"},
+		{"netDevices without a network namespace", func(s *specs.Spec) {
+			s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(n specs.LinuxNamespace) bool { return n.Type == specs.NetworkNamespace })
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}}
+		}, "linux.netDevices needs a network namespace"},
+		{"netDevices host name too long", func(s *specs.Spec) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"a-name-of-16byte": {}}
+		}, `invalid network device name "a-name-of-16byte"`},
+		{"netDevices new name with a slash", func(s *specs.Spec) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {Name: "a/b"}}
+		}, `linux.netDevices["eth1"].name: invalid network device name "a/b"`},
+		{"netDevices name with a colon", func(s *specs.Spec) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1:0": {}}
+		}, `invalid network device name "eth1:0"`},
+		{"netDevices name dot", func(s *specs.Spec) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {Name: ".."}}
+		}, `invalid network device name ".."`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := Default(false)

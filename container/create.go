@@ -125,6 +125,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		cgroup:     cgroups.JoinOf(cg),
 		seccomp:    seccompConn,
 		idmap:      idmap,
+		netDevices: netDevices(spec),
 		state:      c.ociState(Creating),
 		makeRoot:   o.MakeRoot,
 		rootLate:   rootInInitNS(spec),
@@ -171,6 +172,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		}
 	}
 	return c, nil
+}
+
+func netDevices(s *specs.Spec) map[string]specs.LinuxNetDevice {
+	if s.Linux == nil {
+		return nil
+	}
+	return s.Linux.NetDevices
 }
 
 // begin makes the state directory of container id, locked, and the state

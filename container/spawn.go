@@ -31,6 +31,8 @@ type spawnOpts struct {
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
 	seccomp    *os.File      // connected to the seccomp listener; nil: none
 	idmap      *idmapper     // makes the idmapped mounts; nil: none
+	// netDevices are moved into init's network namespace once it exists.
+	netDevices map[string]specs.LinuxNetDevice
 	state      specs.State
 	// onHooks runs the parent's hooks when init asks (createRuntime, prestart).
 	onHooks func(state *specs.State) error
@@ -241,6 +243,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			}
 			if !o.cfg.Exec { // an exec'd process is not the container's pid
 				o.state.Pid = p.pid
+				if err := moveNetDevices(p.pid, o.netDevices); err != nil {
+					return p, err
+				}
 			}
 			b, _ := json.Marshal(&o.state)
 			err = parent.Send(handshake.Msg{Type: handshake.State, State: b, Pid: p.pid})

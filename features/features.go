@@ -44,6 +44,7 @@ func Get(version string) *features.Features {
 			Selinux:         &features.Selinux{Enabled: &yes},
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
+			NetDevices:      &features.NetDevices{Enabled: &yes},
 		},
 		// A CRIU configuration file overrides how xrt checkpoints and
 		// restores: engines should not take it from untrusted configs.

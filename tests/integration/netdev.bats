@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# linux.netDevices (runtime-spec 1.3): host network devices moved into the
+# container's network namespace, renamed when asked, with their permanent
+# global addresses, MTU and hardware address, and up. This host has no
+# dummy netdev module: the tests move one end of a veth pair they make
+# (the other end stays on the host and shows when the pair is destroyed).
+
+load ../helpers
+
+setup() {
+	xrt_setup
+	command -v ip >/dev/null || skip "ip (iproute2) is needed"
+	# Short, unique names: interface names have at most 15 bytes.
+	DEV=xnd$$a
+	PEER=xnd$$b
+	NETNS=
+	ip link add "$DEV" type veth peer name "$PEER"
+	ip link set "$DEV" mtu 1400 address 02:00:00:5e:00:42
+	ip addr add 10.209.7.1/24 dev "$DEV"
+	ip addr add 169.254.209.7/16 scope link dev "$DEV"
+}
+
+teardown() {
+	xrt_teardown
+	ip link del "$DEV" 2>/dev/null || true
+	ip link del "$PEER" 2>/dev/null || true
+	if [ -n "$NETNS" ]; then
+		ip netns del "$NETNS" 2>/dev/null || true
+	fi
+}
+
+@test "netDevices: the device moves in, renamed, with its global address, MTU and MAC, and up; it goes with the container's namespace" {
+	update_config '.linux.netDevices = {($d): {"name": "ctr0"}}' --arg d "$DEV"
+	set_cmd 'ip link show ctr0; ip addr show dev ctr0'
+	run_in_container
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mtu 1400 "* ]]
+	[[ "$output" == *"link/ether 02:00:00:5e:00:42 "* ]]
+	[[ "$output" == *"state UP"* || "$output" == *",UP"* ]]
+	[[ "$output" == *"inet 10.209.7.1/24 "* ]]
+	# Only permanent addresses of global scope move.
+	[[ "$output" != *"169.254.209.7"* ]]
+	# Not on the host while it ran; and a virtual device is destroyed with
+	# the namespace (the runtime-spec forbids moving it back): its peer too.
+	! ip link show "$DEV" 2>/dev/null
+	! ip link show "$PEER" 2>/dev/null
+	assert_no_leftovers
+}
+
+@test "netDevices: into a network namespace joined by path, where it stays after delete" {
+	NETNS=xrt-nd-$$
+	ip netns add "$NETNS"
+	update_config '.linux.netDevices = {($d): {}}
+		| .linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		--arg d "$DEV" --arg p "/run/netns/$NETNS"
+	set_cmd 'sleep 100'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	ip netns exec "$NETNS" ip -o addr show dev "$DEV" | grep -q "inet 10.209.7.1/24 "
+	run xrt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	# The namespace's owner manages it from here: still there, with its address.
+	ip netns exec "$NETNS" ip -o addr show dev "$DEV" | grep -q "inet 10.209.7.1/24 "
+	assert_no_leftovers
+}
+
+@test "netDevices: a kernel-chosen name from a %d template" {
+	update_config '.linux.netDevices = {($d): {"name": "nd%d"}}' --arg d "$DEV"
+	set_cmd 'ip link show nd0'
+	run_in_container
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nd0"* ]]
+}
+
+@test "netDevices: a missing device, or a name the container already has, fails create and leaves the device on the host" {
+	update_config '.linux.netDevices = {"xnd-missing": {}}'
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"host network device "*xnd-missing*"Link not found"* ]]
+	assert_no_leftovers
+
+	update_config '.linux.netDevices = {($d): {"name": "lo"}}' --arg d "$DEV"
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the container already has a network device named "*lo* ]]
+	assert_no_leftovers
+	# Untouched: on the host, with its address.
+	ip -o addr show dev "$DEV" | grep -q "inet 10.209.7.1/24 "
+}
+
+@test "netDevices: without a network namespace the config is refused" {
+	update_config '.linux.netDevices = {($d): {}} | .linux.namespaces -= [{"type": "network"}]' --arg d "$DEV"
+	run xrt run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.netDevices needs a network namespace"* ]]
+	ip link show "$DEV"
+	assert_no_leftovers
+}
