@@ -50,6 +50,60 @@ apparmor_on() {
 	[[ "${lines[0]}" == "$profile"* ]]
 }
 
+# load_test_profile: a profile that allows what a shell needs and denies
+# reading /forbidden, loaded for this test (removed in teardown).
+load_test_profile() {
+	command -v apparmor_parser >/dev/null || skip "apparmor_parser is needed (apt-get install apparmor)"
+	PROFILE=xrt-test-deny-$$
+	cat >"$BATS_TEST_TMPDIR/profile" <<-EOP
+		profile $PROFILE flags=(attach_disconnected,mediate_deleted) {
+		  file,
+		  capability,
+		  network,
+		  signal,
+		  deny /forbidden r,
+		}
+	EOP
+	apparmor_parser -r -W "$BATS_TEST_TMPDIR/profile"
+	PROFILE_LOADED=1
+	echo secret >"$BUNDLE/rootfs/forbidden"
+}
+
+teardown() {
+	xrt_teardown
+	if [ -n "${PROFILE_LOADED:-}" ]; then
+		apparmor_parser -R "$BATS_TEST_TMPDIR/profile" || true
+	fi
+}
+
+@test "lsm: with AppArmor, a loaded profile confines the process and exec --apparmor: what it denies fails" {
+	apparmor_on || skip "AppArmor is not enabled on this host"
+	load_test_profile
+	update_config '.process.apparmorProfile = $p' --arg p "$PROFILE"
+	set_cmd 'cat /proc/self/attr/current; echo; cat /forbidden || echo denied; exec sleep 1000'
+	xrt_run_d "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for ((i = 0; i < 200; i++)); do
+		grep -q denied "$DETACHED_LOG" && break
+		sleep 0.1
+	done
+	output=$(cat "$DETACHED_LOG")
+	echo "$output"
+	[[ "$output" == *"$PROFILE (enforce)"* ]]
+	[[ "$output" == *denied* ]]
+	[[ "$output" != *secret* ]]
+	# exec gets the container's profile by default, and --apparmor's.
+	run xrt exec "$CID" cat /proc/self/attr/current
+	[[ "$output" == "$PROFILE (enforce)"* ]]
+	run xrt exec "$CID" cat /forbidden
+	[ "$status" -ne 0 ]
+	run xrt exec --apparmor unconfined "$CID" cat /forbidden
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = secret ]
+}
+
 @test "lsm: selinuxLabel and --process-label on a host without SELinux change nothing" {
 	[ -d /sys/fs/selinux ] && skip "this host runs SELinux"
 	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2" | .linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
