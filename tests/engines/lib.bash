@@ -14,13 +14,48 @@ engine_netns() {
 
 # engine_wrapper FILE LOG: a runtime wrapper at FILE that appends its argv
 # (one call a line, arguments separated by a tab) to LOG, then execs xrt.
+# When the file "fault" beside LOG names a fault, a create call is given
+# the bad input an engine might send (the log keeps what the engine sent):
+#   rootfs   the bundle's rootfs is gone (config.json's root.path names a
+#            directory that does not exist)
+#   pidfile  --pid-file in a directory that does not exist
+#   console  --console-socket a socket that refuses (refuse.sock beside LOG)
 engine_wrapper() {
+	local dir
+	dir=$(dirname "$2")
 	cat >"$1" <<-EOW
-		#!/bin/sh
+		#!/bin/bash
 		( IFS='	'; printf '%s\n' "\$*" ) >>"$2"
-		exec "$XRT" "\$@"
+		fault=\$(cat "$dir/fault" 2>/dev/null)
+		args=("\$@")
+		if [ -n "\$fault" ] && [[ " \$* " == *" create "* ]]; then
+			for ((i = 0; i < \${#args[@]} - 1; i++)); do
+				case "\$fault:\${args[i]}" in
+				pidfile:--pid-file) args[i + 1]=$dir/no-such-dir/init.pid ;;
+				console:--console-socket) args[i + 1]=$dir/refuse.sock ;;
+				rootfs:--bundle | rootfs:-b)
+					jq '.root.path = "rootfs.vanished"' "\${args[i + 1]}/config.json" >"\${args[i + 1]}/config.json.new" &&
+						mv "\${args[i + 1]}/config.json.new" "\${args[i + 1]}/config.json" ;;
+				esac
+			done
+		fi
+		exec "$XRT" "\${args[@]}"
 	EOW
 	chmod 0755 "$1"
+}
+
+# engine_refusing_socket PATH: a unix socket at PATH that refuses every
+# connection (its listener, recvtty, is killed and cannot unlink it).
+engine_refusing_socket() {
+	"$TESTBIN/recvtty" --timeout 30s "$1" >/dev/null 2>&1 &
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$1" ] && break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	[ -S "$1" ]
 }
 
 # engine_flags LOG: the flags of the calls in LOG, one "COMMAND --flag"
