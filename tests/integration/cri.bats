@@ -437,3 +437,36 @@ cgroup_of() {
 	[ -z "$(cgroups_left "$CGP/p6")" ]
 	[ -z "$(mounts_under "$CRI/state/io.containerd.grpc.v1.cri/sandboxes/$pod")" ]
 }
+
+@test "cri: bad input from the engine (rootfs gone, pid file's directory missing, console socket refusing): xrt's error in crictl's output, nothing left" {
+	pod_config p7 CONTAINER
+	runp p7
+	engine_refusing_socket "$CRI/refuse.sock"
+	local f want c
+	for f in rootfs pidfile console; do
+		case $f in
+		rootfs) want=rootfs.vanished ;;
+		pidfile) want="pid file $CRI/no-such-dir/init.pid" ;;
+		console) want=refuse.sock ;;
+		esac
+		ctr_config "bad-$f" '["true"]' '.tty = true | .stdin = true'
+		run crictl_ create --no-pull "$POD" "$BATS_TEST_TMPDIR/ctr-bad-$f.json" "$BATS_TEST_TMPDIR/p7.json"
+		[ "$status" -eq 0 ]
+		c=${lines[-1]}
+		# The runtime is called at start (the shim's create).
+		echo "$f" >"$CRI/fault"
+		run crictl_ start "$c"
+		rm -f "$CRI/fault"
+		echo "$f: status $status: $output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"$want"* ]]
+		run crictl_ rm "$c"
+		[ "$status" -eq 0 ]
+		[ ! -e "$CRI/xrt-state/k8s.io/$c" ]
+		[ -z "$(cgroups_named "$c")" ]
+		[ -z "$(mounts_under "$CRI/state/io.containerd.runtime.v2.task/k8s.io/$c")" ]
+		[ -z "$(pids_with_arg "$c")" ]
+	done
+	# The pod is still fine.
+	[ "$(crictl_ inspectp -o json "$POD" | jq -r .status.state)" = SANDBOX_READY ]
+}
