@@ -95,7 +95,7 @@ setup_file() {
 		tail -n 30 "$CRI/containerd.log" >&2
 		return 1
 	fi
-	echo "# engine: $(containerd --version), CRI, crictl ${CRICTL_VERSION:-v1.37.0}, runtime $XRT" >&3
+	echo "# engine: $(containerd --version), CRI, crictl $(go version -m "$(command -v crictl)" 2>/dev/null | awk '$1 == "mod" {print $3}'), runtime $XRT" >&3
 	"$TESTBIN/mkimage" --pause "$TESTBIN/pause" --archive oci "$CRI/pause.tar" >&2
 	"$TESTBIN/mkimage" --archive oci "$CRI/busybox.tar" >&2
 	timeout 60 ctr -a "$CRI/c.sock" -n k8s.io images import --base-name "${PAUSE_IMAGE%:*}" "$CRI/pause.tar" >&2
@@ -469,4 +469,8 @@ cgroup_of() {
 	done
 	# The pod is still fine.
 	[ "$(crictl_ inspectp -o json "$POD" | jq -r .status.state)" = SANDBOX_READY ]
+}
+
+@test "cri: every flag containerd's shim sent xrt is in the capture argv.bats checks" {
+	engine_check_argv containerd-cri "$CRI/argv.log"
 }
