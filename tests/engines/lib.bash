@@ -72,7 +72,10 @@ engine_check_argv() {
 	got=$(engine_flags "$2")
 	[ -n "$got" ] || { echo "no runtime call was logged in $2" >&2; return 1; }
 	if [ "${XRT_ARGV_UPDATE:-}" = 1 ]; then
-		sort -u <(printf '%s\n' "$got") "$want" 2>/dev/null | grep . >"$want.new"
+		{
+			printf '%s\n' "$got"
+			cat "$want" 2>/dev/null || true
+		} | grep . | sort -u >"$want.new"
 		mv "$want.new" "$want"
 	fi
 	local missing

@@ -282,3 +282,7 @@ xrt_state() {
 		[ -z "$(pids_with_arg "$DK/exec/containerd/daemon/io.containerd.runtime.v2.task/xrt-dk/")" ]
 	done
 }
+
+@test "docker: every flag dockerd's shim sent xrt is in the capture argv.bats checks" {
+	engine_check_argv docker "$DK/argv.log"
+}
