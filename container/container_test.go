@@ -498,9 +498,13 @@ func TestWritePidFile(t *testing.T) {
 		t.Errorf("relative pid file = %q, %v; want \"7\"", b, err)
 	}
 
-	// A directory that does not exist is an error.
-	if err := writePidFile(filepath.Join(dir, "no", "such", "pid"), 1); err == nil {
+	// A directory that does not exist is an error that names the pid file
+	// the engine asked for (not the temporary name beside it).
+	missing := filepath.Join(dir, "no", "such", "pid")
+	if err := writePidFile(missing, 1); err == nil {
 		t.Error("writePidFile into a missing directory succeeded")
+	} else if !strings.Contains(err.Error(), "pid file "+missing+":") {
+		t.Errorf("writePidFile into a missing directory: %v; want the error to name %s", err, missing)
 	}
 }
 

@@ -292,10 +292,10 @@ func writePidFile(path string, pid int) error {
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path))
 	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
-		return fmt.Errorf("write pid file: %w", err)
+		return fmt.Errorf("write pid file %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write pid file: %w", err)
+		return fmt.Errorf("write pid file %s: %w", path, err)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ const badMediaType = "application/vnd.oci.image.layer.v1.tar+bzip2"
 // options are the command-line flags.
 type options struct {
 	busybox       string
+	pause         string // --pause: the image is this one program
 	fixtures      bool
 	compress      string
 	compressSet   bool // --compress given: docker archives compress too
@@ -70,6 +71,9 @@ func (o *options) check() error {
 	if o.layersExtra < 0 || o.bigMB < 0 {
 		return errors.New("--layers-extra and --big must not be negative")
 	}
+	if o.pause != "" && (o.fixtures || o.layersExtra > 0 || o.bigMB > 0 || o.brk != "") {
+		return errors.New("--pause makes a one-layer image: drop --fixtures, --layers-extra, --big and --break")
+	}
 	if o.tag == "" {
 		return errors.New("--tag must not be empty")
 	}
@@ -89,6 +93,10 @@ func (o *options) compression(i int) string {
 
 // layers lists the layers to build, bottom first.
 func (o *options) layers() ([]layer, error) {
+	if o.pause != "" {
+		l, err := pauseLayer(o.pause)
+		return []layer{l}, err
+	}
 	base, err := baseLayer(o.busybox)
 	if err != nil {
 		return nil, err
@@ -174,6 +182,9 @@ func writeLayout(o options, l layout) error {
 	}
 
 	cfg := ocispec.ImageConfig{Cmd: []string{"sh"}, Env: []string{defaultPath}}
+	if o.pause != "" {
+		cfg = ocispec.ImageConfig{Entrypoint: []string{"/pause"}, Env: []string{defaultPath}}
+	}
 	if o.configJSON != "" {
 		dec := json.NewDecoder(strings.NewReader(o.configJSON))
 		dec.DisallowUnknownFields()

@@ -44,6 +44,28 @@ func applets(busybox string) ([]string, error) {
 	return slices.Compact(names), nil
 }
 
+// pauseLayer is the whole root of a pod sandbox image: /pause, a static
+// program, and the directories the runtime mounts on.
+func pauseLayer(pause string) (layer, error) {
+	fi, err := os.Stat(pause)
+	if err != nil {
+		return layer{}, fmt.Errorf("--pause: %w", err)
+	}
+	return layer{createdBy: "mkimage: pause", fill: func(t *tarw) {
+		f, err := os.Open(pause)
+		if err != nil {
+			t.err = fmt.Errorf("--pause: %w", err)
+			return
+		}
+		defer f.Close()
+		t.add(&tar.Header{Typeflag: tar.TypeReg, Name: "pause", Mode: 0o755, Size: fi.Size()}, f)
+		t.dir("dev", 0o755, 0, 0)
+		t.dir("etc", 0o755, 0, 0)
+		t.dir("proc", 0o555, 0, 0)
+		t.dir("sys", 0o555, 0, 0)
+	}}, nil
+}
+
 // baseLayer is a busybox root: the binary, one /bin symlink per applet,
 // users and groups, and the usual top-level directories.
 func baseLayer(busybox string) (layer, error) {

@@ -12,6 +12,9 @@
 //
 // Layers:
 //
+// --pause BINARY makes a pod sandbox image instead: one layer with /pause
+// (the binary) and empty /dev /etc /proc /sys, Entrypoint ["/pause"].
+//
 //	1  busybox (--busybox): /bin/busybox, a /bin symlink per applet,
 //	   /etc/passwd (root, nobody, app 1000:1000 home /home/app),
 //	   /etc/group (root, nogroup, app 1000, extra 2000 with member app),
@@ -56,6 +59,7 @@ func main() {
 	var o options
 	fl := flag.NewFlagSet("mkimage", flag.ContinueOnError)
 	fl.StringVar(&o.busybox, "busybox", "/bin/busybox", "static busybox `binary` for the base layer")
+	fl.StringVar(&o.pause, "pause", "", "make a pod sandbox image instead: this static `binary` as /pause, its entrypoint")
 	fl.BoolVar(&o.fixtures, "fixtures", false, "add the unpacker fixture layers")
 	fl.StringVar(&o.compress, "compress", compGzip, "layer compression: gzip, zstd, none or mixed (cycles gzip, zstd, none)")
 	fl.StringVar(&o.configJSON, "config-json", "", "image config `JSON` decoded over the default config")

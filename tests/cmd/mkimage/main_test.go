@@ -446,6 +446,32 @@ func TestBreaks(t *testing.T) {
 	}
 }
 
+// TestPause: --pause is a one-layer sandbox image, the program its
+// entrypoint, no busybox.
+func TestPause(t *testing.T) {
+	o := opts(t)
+	o.busybox = "/nonexistent/busybox"
+	o.pause = fakeBusybox(t)
+	dir := filepath.Join(t.TempDir(), "img")
+	if err := build(o, dir); err != nil {
+		t.Fatal(err)
+	}
+	_, img, tars := image(t, dir, "latest")
+	if len(tars) != 1 {
+		t.Fatalf("%d layers, want 1", len(tars))
+	}
+	if !slices.Equal(img.Config.Entrypoint, []string{"/pause"}) || len(img.Config.Cmd) != 0 {
+		t.Errorf("config %+v, want Entrypoint [/pause] and no Cmd", img.Config)
+	}
+	e := entries(t, tars[0])
+	if h := e["pause"]; h == nil || h.Mode != 0o755 || h.Typeflag != tar.TypeReg {
+		t.Errorf("pause = %+v, want a 0755 file", h)
+	}
+	if e["bin/busybox"] != nil || e["proc/"] == nil {
+		t.Errorf("layer entries %v: want /pause and the mount points only", e)
+	}
+}
+
 func TestBadOptions(t *testing.T) {
 	for _, f := range []func(*options){
 		func(o *options) { o.compress = "bzip2" },
@@ -456,6 +482,8 @@ func TestBadOptions(t *testing.T) {
 		func(o *options) { o.archive, o.platformIndex = "docker", true },
 		func(o *options) { o.configJSON = `{"Cmnd":["x"]}` },
 		func(o *options) { o.busybox = "/nonexistent/busybox" },
+		func(o *options) { o.pause = "/nonexistent/pause" },
+		func(o *options) { o.pause, o.fixtures = fakeBusybox(t), true },
 	} {
 		o := opts(t)
 		f(&o)
