@@ -303,13 +303,13 @@ case_exec() { timed exec "$1" exec sleeper /bin/true; }
 case_ps() { timed ps "$1" ps -f json hundred; }
 case_events() { timed events "$1" events --stats hundred; }
 
-case_floor() {
+case_floor() { # [CASE]: recorded as CASE (floor) of the runtime "floor"
 	local t0 c0
 	mark
 	t0=$T c0=$C
 	unshare -mupin --fork chroot "$rootfs" /bin/true || die "the floor failed: unshare -mupin --fork chroot $rootfs /bin/true"
 	mark
-	rec floor floor $((T - t0)) $((C - c0))
+	rec "${1:-floor}" floor $((T - t0)) $((C - c0))
 }
 
 # Long-lived containers for exec, ps and events; which runtimes have ps
@@ -401,6 +401,8 @@ down() {
 	done
 }
 
+load_mid=$(cut -d' ' -f1-3 /proc/loadavg)
+
 if ((PAR_N > 0 && PAR > 0)); then
 	say "$PAR concurrent run -d, then delete -f, $PAR_N times (after a warm-up) per runtime, interleaved"
 	for ((it = 0; it <= PAR_N; it++)); do
@@ -448,6 +450,9 @@ if [ -n "$scale_ks" ] && ((${#scale_rts[@]} > 0)); then
 					case_cycle "$rt" "$K-$j" true "scale-$K"
 				fi
 			done
+			# The floor at the same count: what the kernel's own growth
+			# (pids, namespaces, cgroups) costs any process.
+			((j == 0)) || case_floor "scale-$K"
 		done
 	done
 	for rt in "${scale_rts[@]}"; do
@@ -537,7 +542,8 @@ date=$(date -u +%Y-%m-%dT%H:%MZ)
 
 {
 	echo "Measured $date: kernel $kernel, cgroup $cgmode, $cpus CPUs${cpu_model:+ ($cpu_model)};"
-	echo "load average ${load_before// /, } before, ${load_after// /, } after. Medians of $N interleaved"
+	echo "load average ${load_before// /, } before, ${load_mid// /, } after the single cases, ${load_after// /, } at the end"
+	echo "(the last two include the bench's own concurrent runs). Medians of $N interleaved"
 	echo "iterations ($WARMUP warm-ups); $PAR_N batches of $PAR; $SCALE_N cycles at each count."
 	v="xrt ${VER[xrt]%% *}, runc ${VER[runc]%% *}"
 	[ -z "${BIN[crun]:-}" ] || v+=", crun ${VER[crun]%% *}"
@@ -587,7 +593,7 @@ date=$(date -u +%Y-%m-%dT%H:%MZ)
 	if [ -n "${scale_ks:-}" ] && [ -n "${MED[scale-${scale_ks%% *}:xrt]:-}" ]; then
 		lo=${scale_ks%% *}
 		hi=${scale_ks##* }
-		echo "Cycle with $hi containers running against $lo: xrt $(ratio "${MED[scale-$hi:xrt]}" "${MED[scale-$lo:xrt]}")x$(for rt in "${others[@]}"; do [ -z "${MED[scale-$hi:$rt]:-}" ] || printf ', %s %sx' "$rt" "$(ratio "${MED[scale-$hi:$rt]}" "${MED[scale-$lo:$rt]}")"; done)."
+		echo "Cycle with $hi containers running against $lo: xrt $(ratio "${MED[scale-$hi:xrt]}" "${MED[scale-$lo:xrt]}")x$(for rt in "${others[@]}"; do [ -z "${MED[scale-$hi:$rt]:-}" ] || printf ', %s %sx' "$rt" "$(ratio "${MED[scale-$hi:$rt]}" "${MED[scale-$lo:$rt]}")"; done), the floor $(ratio "${MED[scale-$hi:floor]:--}" "${MED[scale-$lo:floor]:--}")x (floor at each count:$(for K in $scale_ks; do printf ' %s ms' "${MED[scale-$K:floor]:--}"; done))."
 	fi
 	if ((MEM_K > 0)); then
 		echo
@@ -621,13 +627,13 @@ jq -R -s -c 'split("\n") | map(select(. != "") | split("\t") |
 jq -n --arg date "$date" --argjson n "$N" --argjson w "$WARMUP" --argjson par "$PAR" --argjson parn "$PAR_N" \
 	--arg scale "${scale_ks:-}" --argjson scalen "$SCALE_N" --argjson memk "$MEM_K" \
 	--arg kernel "$kernel" --arg cg "$cgmode" --argjson cpus "$cpus" --arg model "$cpu_model" \
-	--arg lb "$load_before" --arg la "$load_after" --arg crun "$crun_note" \
+	--arg lb "$load_before" --arg lm "$load_mid" --arg la "$load_after" --arg crun "$crun_note" \
 	--argjson rts "$(printf '%s\n' "${rts[@]}" | jq -R . | jq -s -c .)" \
 	--argjson vers "$vers" --argjson mem "$mem_json" --slurpfile rows "$work/rows.json" \
 	'{date: $date, n: $n, warmup: $w, interleaved: true, par: $par, par_n: $parn,
 	  scale: ($scale | split(" ") | map(select(. != "") | tonumber)), scale_n: $scalen,
 	  machine: {kernel: $kernel, cgroup: $cg, cpus: $cpus, cpu_model: $model,
-	            load_before: $lb, load_after: $la},
+	            load_before: $lb, load_after_single_cases: $lm, load_after: $la},
 	  runtimes: $rts, versions: $vers, crun_note: $crun,
 	  results: $rows[0], waiting_memory: {containers: $memk, by_runtime: $mem}}' >"$OUT_JSON"
 say "results written to $OUT_JSON and $OUT_MD"
