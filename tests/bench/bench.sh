@@ -41,7 +41,8 @@
 #
 #   XRT=path  REF_RUNC=path (/usr/sbin/runc)  CRUN=path (crun in PATH; empty: none)
 #   BENCH_N=30 BENCH_WARMUP=3 BENCH_PAR=100 BENCH_PAR_N=3
-#   BENCH_SCALE="0 100 1000" BENCH_SCALE_N=15 BENCH_SCALE_RUNTIMES="xrt runc crun"
+#   BENCH_SCALE="0 100 1000" BENCH_SCALE_N=15 BENCH_SCALE_RUNTIMES="xrt" (add
+#   runc, crun to compare: 1,000 runc containers take minutes to start)
 #   BENCH_MEM_K=5  BENCH_CASES="cycle run limits exec ps events" (the
 #   per-iteration cases; BENCH_PAR_N=0 and BENCH_SCALE= skip those parts)
 #
@@ -61,7 +62,7 @@ PAR=${BENCH_PAR:-100}
 PAR_N=${BENCH_PAR_N:-3}
 SCALE=${BENCH_SCALE-0 100 1000}
 SCALE_N=${BENCH_SCALE_N:-15}
-SCALE_RT=${BENCH_SCALE_RUNTIMES:-xrt runc crun}
+SCALE_RT=${BENCH_SCALE_RUNTIMES:-xrt}
 MEM_K=${BENCH_MEM_K:-5}
 CASES=${BENCH_CASES:-cycle run limits exec ps events}
 OUT_JSON=${BENCH_JSON:-$here/last.json}
@@ -123,13 +124,19 @@ acct=$acct_mnt/$cgname/$acct_file
 in_cg=
 
 cleanup() {
-	local rc=$? rt id m
+	local rc=$? rt id m i
 	trap - EXIT INT TERM
+	# Interrupted in the middle of a batch: its runtimes finish first.
+	wait 2>/dev/null || true
 	for rt in "${!BIN[@]}"; do
 		[ -d "${ROOT[$rt]}" ] || continue
+		# Fifty at a time: a run cut short may leave a thousand.
+		i=0
 		for id in $(ls "${ROOT[$rt]}" 2>/dev/null); do
-			"${BIN[$rt]}" --root "${ROOT[$rt]}" delete -f "$id" >/dev/null 2>&1 || true
+			"${BIN[$rt]}" --root "${ROOT[$rt]}" delete -f "$id" >/dev/null 2>&1 &
+			((++i % 50)) || wait
 		done
+		wait
 	done
 	if [ -n "$in_cg" ]; then
 		echo $$ >"$acct_mnt$orig_cg/cgroup.procs" 2>/dev/null || true
@@ -137,9 +144,11 @@ cleanup() {
 	# <cg> is this run's own (its name has the shell's PID): remove the
 	# empty cgroups left in it, deepest first, in every hierarchy.
 	for m in $(cg_mounts); do
-		[ -d "$m/$cgname" ] || continue
-		find "$m/$cgname" -depth -type d -exec rmdir {} + 2>/dev/null || true
-		[ -d "$m/$cgname" ] && echo "bench: cgroup $m/$cgname remains (not empty)" >&2
+		for ((i = 0; i < 20; i++)); do
+			[ -d "$m/$cgname" ] || break
+			find "$m/$cgname" -depth -type d -exec rmdir {} + 2>/dev/null || sleep 0.1
+		done
+		if [ -d "$m/$cgname" ]; then echo "bench: cgroup $m/$cgname remains (not empty)" >&2; fi
 	done
 	if [ -n "$(mounts_under "$work")$(mounts_under "$state_base")" ]; then
 		echo "bench: mounts remain under $work or $state_base; not removing them:" >&2
