@@ -173,7 +173,10 @@ const destroyTimeout = time.Second
 // rmdir comes first: a container's cgroup has no children in the common
 // case, and listing a cgroup directory (every control file of every
 // controller) costs more than the rmdir itself, in each of a v1 host's
-// ten hierarchies. Only ENOTEMPTY sends it looking for children.
+// ten hierarchies. The kernel answers EBUSY both for processes and for
+// child cgroups (ENOTEMPTY is not used by cgroupfs, but is treated the
+// same), so a failed rmdir lists the directory: children are removed and
+// the rmdir tried again at once; without children, it waits.
 func removeCgroup(dir string, deadline time.Time) error {
 	pause := time.Millisecond
 	for {
@@ -181,40 +184,32 @@ func removeCgroup(dir string, deadline time.Time) error {
 		switch {
 		case err == nil || err == unix.ENOENT:
 			return nil
-		case err == unix.ENOTEMPTY:
-			// Child cgroups: removed first, then rmdir again at once.
-			entries, rerr := os.ReadDir(dir)
-			if rerr != nil {
-				if notExist(rerr) {
-					return nil
-				}
-				return rerr
-			}
-			children := false
-			for _, e := range entries {
-				if e.IsDir() {
-					children = true
-					if err := removeCgroup(dir+"/"+e.Name(), deadline); err != nil {
-						return err
-					}
-				}
-			}
-			if time.Now().After(deadline) {
-				return &os.PathError{Op: "remove", Path: dir, Err: err}
-			}
-			if children {
-				continue
-			}
-			// ENOTEMPTY with no child left: one went away meanwhile, or
-			// one is being made; retried with a pause, as EBUSY.
-			time.Sleep(pause)
-			pause = min(2*pause, 50*time.Millisecond)
-		case err == unix.EBUSY && time.Now().Before(deadline):
-			// EBUSY: tasks still exiting.
-			time.Sleep(pause)
-			pause = min(2*pause, 50*time.Millisecond)
-		default:
+		case err != unix.EBUSY && err != unix.ENOTEMPTY:
 			return &os.PathError{Op: "remove", Path: dir, Err: err}
+		}
+		entries, rerr := os.ReadDir(dir)
+		if rerr != nil {
+			if notExist(rerr) {
+				return nil
+			}
+			return rerr
+		}
+		children := false
+		for _, e := range entries {
+			if e.IsDir() {
+				children = true
+				if err := removeCgroup(dir+"/"+e.Name(), deadline); err != nil {
+					return err
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return &os.PathError{Op: "remove", Path: dir, Err: err}
+		}
+		if !children {
+			// Tasks still exiting (or a child went away meanwhile).
+			time.Sleep(pause)
+			pause = min(2*pause, 50*time.Millisecond)
 		}
 	}
 }
