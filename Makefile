@@ -8,7 +8,10 @@
 #   make runc-suite   runc's own integration suite (v1.5.1) against ./xrt
 #   make test-v2      the cgroup v2 tests in a throw-away pure-v2 guest under
 #                     qemu (../shared/v2vm; see tests/v2/run.sh), as root
-#   make bench        xrt vs runc start-up benchmark
+#   make bench        xrt vs runc (and crun where it runs) start-up benchmark,
+#                     interleaved; writes tests/bench/last.json and README's table
+#   make bench-v2     the same in the pure cgroup v2 guest (../shared/v2vm),
+#                     where crun runs; emulated, so ratios only
 #   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
 #   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
 #   make lint         gofmt, go vet, staticcheck (when installed)
@@ -32,7 +35,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test test-v2 unit integration runc-suite test-systemd bench soak fuzz lint demo clean
+.PHONY: all xrt testbin test test-v2 unit integration runc-suite test-systemd bench bench-v2 soak fuzz lint demo clean
 
 all: xrt
 
@@ -78,6 +81,9 @@ bench: xrt testbin
 	tests/bench/bench.sh
 	tests/bench/image.sh
 
+bench-v2: xrt
+	tests/bench/v2.sh
+
 soak: xrt testbin
 	tests/soak/soak.sh
 
@@ -122,5 +128,5 @@ demo: xrt
 	tests/fixtures/demo.sh
 
 clean:
-	rm -f xrt tests/bench/last.json
+	rm -f xrt tests/bench/last.json tests/bench/last.md tests/bench/last-v2.json tests/bench/last-v2.md
 	rm -rf tests/bin

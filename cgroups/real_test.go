@@ -605,3 +605,26 @@ func TestRealUpdate(t *testing.T) {
 	}
 	g.wait(t, 5*time.Second)
 }
+
+// A cgroup with cgroups below it (a container that made its own) is
+// removed whole: cgroupfs refuses the rmdir of the parent with EBUSY, the
+// same error as for processes still exiting, so removeCgroup must look for
+// children on EBUSY and not only wait.
+func TestRealRemoveNested(t *testing.T) {
+	needRoot(t)
+	p := testParent(t, "nested")
+	for _, mp := range allMountpoints(t) {
+		for _, d := range []string{p + "/a/b", p + "/c"} {
+			if err := os.MkdirAll(mp+d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The buggy shape waits out its deadline on EBUSY, then fails.
+		if err := removeCgroup(mp+p, time.Now().Add(5*time.Second)); err != nil {
+			t.Fatalf("removeCgroup %s: %v", mp+p, err)
+		}
+		if exists(mp + p) {
+			t.Fatalf("%s is left", mp+p)
+		}
+	}
+}
