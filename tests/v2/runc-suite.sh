@@ -22,7 +22,10 @@
 #   RUNC_BATS_FILE_TIMEOUT=SECS           limit for one file (default 2400)
 #   RUNC_SUITE=DIR                        the suite (default ../shared/runc-suite)
 #
-#   BATS_TEST_TIMEOUT=SECS                limit for one test (default 300)
+#   BATS_TEST_TIMEOUT=SECS                limit for one test (default none:
+#                                         events.bats' tests `wait` for
+#                                         their background jobs, which
+#                                         include bats' timer)
 #
 # Default files: cgroups update events pause delete. The host's
 # known-env-failures list is not used (it describes the v1 host);
@@ -93,7 +96,7 @@ for driver in $drivers; do
 		-e "V2_SUITE_REF=${V2_SUITE_REF:-all}" \
 		-e "RUNC_SUITE=$suite" -e "RUNC_BATS_CACHE=$cache" \
 		-e "RUNC_BATS_FILE_TIMEOUT=${RUNC_BATS_FILE_TIMEOUT:-2400}" \
-		-e "BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}" \
+		-e "BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-}" \
 		-- bash tests/v2/runc-suite-guest.sh || rc=$?
 	secs=$(($(date +%s) - start))
 	echo "runc-suite-v2: $driver guest ran ${secs}s, exit status $rc" | tee "$results/guest-$driver.time"
