@@ -16,6 +16,9 @@
 #   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
 #   make lint         gofmt, go vet, staticcheck (when installed)
 #   make demo         build, then run a busybox container that says hello
+#   make runc-suite-v2 runc's suite (cgroups update events pause delete) in the
+#                     v2 guest and the systemd guest, Debian's runc and
+#                     ./xrt side by side (tests/v2/runc-suite.sh), as root
 #   make test-systemd the systemd cgroup driver's tests in a qemu guest with
 #                     systemd as PID 1 on cgroup v2 (xrt, then runc to
 #                     compare; RUNC= skips runc); fails if the guest does not boot
@@ -35,7 +38,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 GO_BUILD_TAGS := netgo osusergo urfave_cli_no_docs
 GO_LDFLAGS    := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -extldflags -static
 
-.PHONY: all xrt testbin test test-v2 unit integration runc-suite test-systemd bench bench-v2 soak fuzz lint demo clean
+.PHONY: all xrt testbin test test-v2 unit integration runc-suite runc-suite-v2 test-systemd bench bench-v2 soak fuzz lint demo clean
 
 all: xrt
 
@@ -63,6 +66,13 @@ integration: xrt testbin
 # is CI's part of it). Needs ../shared/runc-suite, or RUNC_SUITE=DIR.
 runc-suite: xrt
 	tests/runc-suite/run.sh
+
+# Two guest boots (cgroupfs, then systemd), each running the files for runc
+# then xrt; V2_SUITE_DRIVERS, V2_SUITE_RUNTIMES and RUNC_SUITE_V2_FILES pick
+# less. Not part of "test": under TCG it takes the better part of an hour.
+RUNC_SUITE_V2_FILES ?=
+runc-suite-v2: xrt
+	tests/v2/runc-suite.sh $(RUNC_SUITE_V2_FILES)
 
 # The guest runs under TCG here: about a minute to boot systemd, then the
 # tests at 10-40x the host's time.

@@ -45,17 +45,40 @@ func warnKernelMemory(m *Memory) {
 }
 
 // checkUsage implements checkBeforeUpdate: a limit below the current usage
-// is refused instead of making the kernel reclaim or OOM-kill.
-func checkUsage(dir, file string, m *Memory) error {
-	if m.CheckBeforeUpdate == nil || !*m.CheckBeforeUpdate || m.Limit == nil || *m.Limit < 0 {
+// is refused instead of making the kernel reclaim or OOM-kill. memFile is
+// the memory usage; swapFile the swap usage ("" when it counts memory and
+// swap together, as v1's memsw does). The memory+swap limit is checked
+// first, and the errors say "rejecting ... limit" in runc's words, which
+// scripts look for.
+func checkUsage(dir, memFile, swapFile string, m *Memory) error {
+	if m.CheckBeforeUpdate == nil || !*m.CheckBeforeUpdate {
 		return nil
 	}
-	usage, err := readUint(dir, file)
+	limit := m.Limit != nil && *m.Limit > 0
+	swap := m.Swap != nil && *m.Swap > 0
+	if !limit && !swap {
+		return nil
+	}
+	usage, err := readUint(dir, memFile)
 	if err != nil {
 		return fmt.Errorf("memory checkBeforeUpdate: %w", err)
 	}
-	if uint64(*m.Limit) < usage {
-		return fmt.Errorf("memory limit %d is below the current usage %d (%s/%s); refused (checkBeforeUpdate)", *m.Limit, usage, dir, file)
+	if swap {
+		total := usage
+		if swapFile != "" {
+			// No swap accounting: nothing is in swap that could count.
+			if s, err := readUint(dir, swapFile); err == nil {
+				total += s
+			}
+		} else if s, err := readUint(dir, "memory.memsw.usage_in_bytes"); err == nil {
+			total = s
+		}
+		if uint64(*m.Swap) < total {
+			return fmt.Errorf("rejecting memory+swap limit %d below the current usage %d (%s); refused (checkBeforeUpdate)", *m.Swap, total, dir)
+		}
+	}
+	if limit && uint64(*m.Limit) < usage {
+		return fmt.Errorf("rejecting memory limit %d below the current usage %d (%s/%s); refused (checkBeforeUpdate)", *m.Limit, usage, dir, memFile)
 	}
 	return nil
 }
@@ -65,7 +88,7 @@ func setMemoryV1(dir string, m *Memory) error {
 		return notMounted("memory limits", "memory")
 	}
 	warnKernelMemory(m)
-	if err := checkUsage(dir, "memory.usage_in_bytes", m); err != nil {
+	if err := checkUsage(dir, "memory.usage_in_bytes", "", m); err != nil {
 		return err
 	}
 	limit, swap := m.Limit, m.Swap
@@ -157,9 +180,10 @@ func setMemoryV2(dir string, m *Memory) error {
 	if m.UseHierarchy != nil && !*m.UseHierarchy {
 		warnf("memory useHierarchy=false ignored: cgroup v2 accounting is always hierarchical")
 	}
-	if err := checkUsage(dir, "memory.current", m); err != nil {
+	if err := checkUsage(dir, "memory.current", "memory.swap.current", m); err != nil {
 		return v2Hint(err, "memory")
 	}
+	m = liftSwap(m)
 	if m.Limit != nil {
 		if err := writeFile(dir, "memory.max", maxOr64(*m.Limit)); err != nil {
 			return v2Hint(err, "memory")
@@ -186,6 +210,18 @@ func setMemoryV2(dir string, m *Memory) error {
 		}
 	}
 	return nil
+}
+
+// liftSwap returns m with Swap -1 (unlimited) when it lifts the memory
+// limit and says nothing of swap: as with runc, `update --memory -1` lifts
+// both, on v1 (memsw may not be below the limit) and on v2 alike.
+func liftSwap(m *Memory) *Memory {
+	if m.Limit == nil || *m.Limit != -1 || m.Swap != nil {
+		return m
+	}
+	c := *m
+	c.Swap = &[]int64{-1}[0]
+	return &c
 }
 
 // swapMaxV2 converts the spec's memory+swap limit into memory.swap.max,

@@ -97,14 +97,21 @@ func TestMemoryV1NoSwapAccounting(t *testing.T) {
 func TestMemoryCheckBeforeUpdate(t *testing.T) {
 	v, _ := fakeV1(t, memV1Files("-1\n"))
 	err := v.Set(&Resources{Memory: &Memory{Limit: ptr(int64(4096)), CheckBeforeUpdate: ptr(true)}})
-	wantErr(t, err, "memory limit 4096 is below the current usage 4096000")
+	wantErr(t, err, "rejecting memory limit 4096 below the current usage 4096000")
 	if err := v.Set(&Resources{Memory: &Memory{Limit: ptr(int64(8 << 20)), CheckBeforeUpdate: ptr(true)}}); err != nil {
 		t.Fatal(err)
 	}
 
 	v2, _ := fakeV2(t, map[string]string{"memory.current": "8192\n", "memory.max": "max\n"})
 	err = v2.Set(&Resources{Memory: &Memory{Limit: ptr(int64(4096)), CheckBeforeUpdate: ptr(true)}})
-	wantErr(t, err, "memory limit 4096 is below the current usage 8192")
+	wantErr(t, err, "rejecting memory limit 4096 below the current usage 8192")
+	// With swap, memory+swap is checked first, against memory and swap
+	// together (runc's update.bats looks for "rejecting memory+swap limit").
+	put(t, v2.dir+"/memory.swap.current", "4096\n")
+	err = v2.Set(&Resources{Memory: &Memory{Limit: ptr(int64(1024)), Swap: ptr(int64(12000)), CheckBeforeUpdate: ptr(true)}})
+	wantErr(t, err, "rejecting memory+swap limit 12000 below the current usage 12288")
+	err = v2.Set(&Resources{Memory: &Memory{Limit: ptr(int64(1024)), Swap: ptr(int64(13000)), CheckBeforeUpdate: ptr(true)}})
+	wantErr(t, err, "rejecting memory limit 1024 below the current usage 8192")
 }
 
 func TestMemoryV1Errors(t *testing.T) {
@@ -161,6 +168,12 @@ func TestMemoryV2(t *testing.T) {
 	}
 	// Unlimited.
 	if err := v.Set(&Resources{Memory: &Memory{Limit: ptr(int64(-1)), Swap: ptr(int64(-1))}}); err != nil {
+		t.Fatal(err)
+	}
+	wantWrites(t, w, "xrt/c1/memory.max=max", "xrt/c1/memory.swap.max=max")
+	// Lifting the memory limit alone lifts swap too (runc's update.bats:
+	// `update --memory -1` after a swap limit leaves memory.swap.max max).
+	if err := v.Set(&Resources{Memory: &Memory{Limit: ptr(int64(-1))}}); err != nil {
 		t.Fatal(err)
 	}
 	wantWrites(t, w, "xrt/c1/memory.max=max", "xrt/c1/memory.swap.max=max")

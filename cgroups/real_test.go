@@ -563,7 +563,7 @@ func TestRealUpdate(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	wantErr(t, m.Set(&Resources{Memory: &Memory{Limit: ptr(int64(4096)), CheckBeforeUpdate: ptr(true)}}), "is below the current usage")
+	wantErr(t, m.Set(&Resources{Memory: &Memory{Limit: ptr(int64(4096)), CheckBeforeUpdate: ptr(true)}}), "rejecting memory limit 4096 below the current usage")
 
 	set(&Resources{CPU: &CPU{Shares: ptr(uint64(512)), Quota: ptr(int64(50000)), Period: ptr(uint64(100000)), Cpus: "0", Mems: "0"}})
 	if v2 {

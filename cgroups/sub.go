@@ -116,3 +116,46 @@ func JoinOf(m Manager) *Join {
 	}
 	return &Join{Dir: m.Path(""), Tasks: m.ThreadFiles()}
 }
+
+// ExecJoinOf is where an exec'd process joins a container whose init is
+// initPid: m's own cgroup, unless that is a cgroup v2 directory which can
+// hold no process any more because the container enabled controllers for
+// its children in cgroup.subtree_control (the kernel's "no internal
+// processes" rule: CLONE_INTO_CGROUP fails with EBUSY). Then it is init's
+// cgroup, wherever below m's the container moved it, as with runc.
+func ExecJoinOf(m Manager, initPid int) *Join {
+	j := JoinOf(m)
+	if s, ok := m.(*systemdManager); ok && s.v2 != nil {
+		m = s.v2
+	}
+	v, ok := m.(*v2Manager)
+	if !ok || initPid <= 0 {
+		return j
+	}
+	if ctl, err := readTrim(v.dir, "cgroup.subtree_control"); err != nil || ctl == "" {
+		return j
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", initPid))
+	if err != nil {
+		return j
+	}
+	if dir := belowV2(v, string(b)); dir != "" {
+		return &Join{Dir: dir}
+	}
+	return j
+}
+
+// belowV2 is the directory of the v2 cgroup that procCgroup (a
+// /proc/PID/cgroup) names, when it lies below v's; else "".
+func belowV2(v *v2Manager, procCgroup string) string {
+	for line := range strings.Lines(procCgroup) {
+		p, ok := strings.CutPrefix(strings.TrimSpace(line), "0::")
+		if !ok {
+			continue
+		}
+		if dir := path.Join(v.mountpoint, p); strings.HasPrefix(dir, v.dir+"/") {
+			return dir
+		}
+	}
+	return ""
+}

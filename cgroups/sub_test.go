@@ -85,3 +85,34 @@ func TestSubJoinV1(t *testing.T) {
 		t.Errorf("unmounted controller: err %v", err)
 	}
 }
+
+func TestExecJoinV2(t *testing.T) {
+	mnt := t.TempDir()
+	m := newV2(mnt, "/xrt/c1", true)
+	if err := os.MkdirAll(m.dir+"/foo", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// No controllers for the children: the container's own cgroup.
+	put(t, m.dir+"/cgroup.subtree_control", "\n")
+	if j := ExecJoinOf(m, os.Getpid()); j.Dir != m.dir {
+		t.Errorf("ExecJoinOf without subtree controllers = %+v, want %s", j, m.dir)
+	}
+	// With them, init's cgroup, if it is below the container's.
+	for _, c := range []struct{ proc, want string }{
+		{"0::/xrt/c1/foo\n", m.dir + "/foo"},
+		{"12:memory:/x\n0::/xrt/c1/foo/bar\n", m.dir + "/foo/bar"},
+		{"0::/xrt/c1\n", ""},
+		{"0::/xrt/c10/foo\n", ""},
+		{"0::/xrt/c1/../c2\n", ""},
+		{"0::/\n", ""},
+	} {
+		if got := belowV2(m, c.proc); got != c.want {
+			t.Errorf("belowV2(%q) = %q, want %q", c.proc, got, c.want)
+		}
+	}
+	put(t, m.dir+"/cgroup.subtree_control", "memory\n")
+	// Our own cgroup is not below the fake one: the container's again.
+	if j := ExecJoinOf(m, os.Getpid()); j.Dir != m.dir {
+		t.Errorf("ExecJoinOf with init elsewhere = %+v, want %s", j, m.dir)
+	}
+}

@@ -49,6 +49,7 @@ func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
 		return nil, nil
 	}
 	if m := r.Memory; m != nil {
+		m = liftSwap(m)
 		if m.Limit != nil {
 			props = append(props, prop("MemoryMax", limitOrInfinity(*m.Limit)))
 		}

@@ -53,10 +53,32 @@ func setUnified(dir string, m map[string]string) error {
 					k, ctrl, dir, strings.Join(avail[:len(avail)-1], " "), ErrNotMounted)
 			}
 		}
-		if err := writeFile(dir, k, m[k]); err != nil {
+		if err := writeUnified(dir, k, m[k]); err != nil {
 			if notExist(err) {
 				return fmt.Errorf("unified key %q: no such cgroup file: %w", k, err)
 			}
+			return err
+		}
+	}
+	return nil
+}
+
+// writeUnified writes a unified value. The keyed files (io.max,
+// io.weight, rdma.max, ...) take one entry a write and refuse several
+// lines at once with EINVAL, so a value of several lines is written a line
+// at a time, as runc does ("io.max": "8:0 riops=1\n8:16 riops=2\n").
+func writeUnified(dir, key, val string) error {
+	var lines []string
+	for l := range strings.Lines(val) {
+		if l = strings.TrimRight(l, "\n"); strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		return writeFile(dir, key, val)
+	}
+	for _, l := range lines {
+		if err := writeFile(dir, key, l); err != nil {
 			return err
 		}
 	}

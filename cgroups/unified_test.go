@@ -26,6 +26,13 @@ func TestUnified(t *testing.T) {
 		"xrt/c1/io.max=259:0 rbps=2097152 wiops=120",
 		"xrt/c1/memory.high=524288",
 	)
+	// Several devices in one value: one write a line (the kernel takes one
+	// device a write; runc's cgroups.bats "per-device multiple iops via
+	// unified").
+	if err := v.Set(&Resources{Unified: map[string]string{"io.max": "7:0 riops=333 wiops=444\n7:1 riops=555 wiops=666\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantWrites(t, w, "xrt/c1/io.max=7:0 riops=333 wiops=444", "xrt/c1/io.max=7:1 riops=555 wiops=666")
 	err = v.Set(&Resources{Unified: map[string]string{"hugetlb.1GB.max": "1"}})
 	wantNotMounted(t, err)
 	wantErr(t, err, `unified key "hugetlb.1GB.max": controller "hugetlb" is not available for `+v.dir+` (cgroup.controllers: "cpu io memory pids")`)

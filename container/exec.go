@@ -103,7 +103,7 @@ func (c *Container) execCgroup(subs []string) (*cgroups.Join, error) {
 	cg := c.cgroup()
 	switch {
 	case len(subs) == 0:
-		return cgroups.JoinOf(cg), nil
+		return cgroups.ExecJoinOf(cg, c.Pid), nil
 	case cg == nil:
 		return nil, fmt.Errorf("exec --cgroup: container %q has no cgroup", c.ID)
 	}

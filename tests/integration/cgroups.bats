@@ -1154,3 +1154,67 @@ block_dev() {
 	update_config '.linux.resources.unified = {"nosuch.max": "1"}'
 	create_must_fail 'nosuch' 'nosuch'
 }
+
+@test "cgroups v2: update --memory -1 lifts memory.swap.max too" {
+	requires_v2 "memory.swap.max"
+	update_config '.linux.resources.memory = {"limit": 52428800, "swap": 96468992}'
+	run_and_wait
+	[ -e "$cg/memory.swap.max" ] || skip "no swap accounting (memory.swap.max)"
+	[ "$(cat "$cg/memory.swap.max")" = $((96468992 - 52428800)) ]
+	# Found by runc's update.bats in the v2 guest: the swap limit stayed.
+	run xrt update --memory -1 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$cg/memory.max")" = max ]
+	[ "$(cat "$cg/memory.swap.max")" = max ]
+}
+
+@test "cgroups v2: checkBeforeUpdate refuses a limit below the usage, memory+swap first, in runc's words" {
+	requires_v2 "memory.current"
+	run_and_wait
+	status=0
+	output=$("$XRT" --root "$ROOT" update -r - "$CID" 2>&1 <<<'{"memory": {"limit": 1024, "checkBeforeUpdate": true}}') || status=$?
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"rejecting memory limit 1024 below"* ]]
+	status=0
+	output=$("$XRT" --root "$ROOT" update -r - "$CID" 2>&1 <<<'{"memory": {"limit": 1024, "swap": 2048, "checkBeforeUpdate": true}}') || status=$?
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"rejecting memory+swap limit 2048 below"* ]]
+	[ "$(cat "$cg/memory.max")" = max ]
+	[ "$(state_field "$CID" status)" = running ]
+}
+
+@test "cgroups v2: a unified value of several lines (io.max) is written a line at a time" {
+	requires_v2 "io.max"
+	dev=$(block_dev) || skip "no block device on this host"
+	# The kernel takes one device a write: the two lines set two keys of
+	# one device, which only two writes give (one write is EINVAL).
+	update_config '.linux.resources.unified = {"io.max": ($d + " riops=333\n" + $d + " wiops=444\n")}' --arg d "$dev"
+	run_and_wait
+	grep -qx "$dev rbps=max wbps=max riops=333 wiops=444" "$cg/io.max"
+}
+
+@test "cgroups v2: exec joins init's sub-cgroup once the container's cgroup has controllers for its children" {
+	requires_v2 "cgroup.subtree_control"
+	with_cgroupns
+	update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
+	run_and_wait
+	run xrt exec "$CID" cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::/" ]
+	# Init (and so its sleeps) to /foo, then memory for the children: the
+	# container's own cgroup may hold no process any more.
+	run xrt exec "$CID" sh -euc 'mkdir /sys/fs/cgroup/foo; echo 1 >/sys/fs/cgroup/foo/cgroup.procs
+		echo $$ >/sys/fs/cgroup/foo/cgroup.procs; echo +memory >/sys/fs/cgroup/cgroup.subtree_control'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qw memory "$cg/cgroup.subtree_control"
+	# runc's cgroups.bats: the exec falls back to init's cgroup (it failed
+	# with EBUSY from CLONE_INTO_CGROUP).
+	run xrt exec "$CID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::/foo" ]
+}
