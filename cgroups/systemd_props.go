@@ -193,7 +193,11 @@ func unifiedProperties(u map[string]string) []sddbus.Property {
 
 // AnnotationPrefix marks annotations that are unit properties:
 // "org.systemd.property.TimeoutStopUSec": "uint64 123456789". The value is
-// a GVariant in text form (with its type where it is not obvious).
+// a GVariant in text form (with its type where it is not obvious). As with
+// runc, a name ending in "Sec" (not "USec"), as in unit files, takes a
+// number of seconds and becomes the D-Bus property in microseconds:
+// "RuntimeMaxSec": "2" is RuntimeMaxUSec 2000000 (systemd knows no
+// property RuntimeMaxSec over D-Bus).
 const AnnotationPrefix = "org.systemd.property."
 
 // annotationProperties converts the org.systemd.property.* annotations.
@@ -215,9 +219,54 @@ func annotationProperties(ann map[string]string) ([]sddbus.Property, error) {
 		if err != nil {
 			return nil, fmt.Errorf("annotation %q: value %q is not a GVariant (e.g. \"uint64 100\", \"'text'\", \"true\"): %w", k, ann[k], err)
 		}
+		if sec, ok := strings.CutSuffix(name, "Sec"); ok && !strings.HasSuffix(sec, "U") {
+			usec, err := secondsToUSec(v)
+			if err != nil {
+				return nil, fmt.Errorf("annotation %q: %w", k, err)
+			}
+			name, v = sec+"USec", dbus.MakeVariant(usec)
+		}
 		props = append(props, sddbus.Property{Name: name, Value: v})
 	}
 	return props, nil
+}
+
+// secondsToUSec converts a number of seconds (any integer or floating
+// GVariant; "infinity" for no limit) to microseconds.
+func secondsToUSec(v dbus.Variant) (uint64, error) {
+	var sec float64
+	switch n := v.Value().(type) {
+	case uint8:
+		sec = float64(n)
+	case int16:
+		sec = float64(n)
+	case uint16:
+		sec = float64(n)
+	case int32:
+		sec = float64(n)
+	case uint32:
+		sec = float64(n)
+	case int64:
+		sec = float64(n)
+	case uint64:
+		sec = float64(n)
+	case float64:
+		sec = n
+	case string:
+		if n == "infinity" {
+			return infinity, nil
+		}
+		return 0, fmt.Errorf("%q is not a number of seconds", n)
+	default:
+		return 0, fmt.Errorf("value %s is not a number of seconds", v)
+	}
+	if sec < 0 || math.IsNaN(sec) {
+		return 0, fmt.Errorf("%v seconds: must not be negative", sec)
+	}
+	if sec*1e6 >= float64(infinity) {
+		return infinity, nil
+	}
+	return uint64(math.Round(sec * 1e6)), nil
 }
 
 // mergeProperties appends extra to props; a name in extra replaces the

@@ -152,13 +152,20 @@ func TestAnnotationProperties(t *testing.T) {
 	props, err := annotationProperties(map[string]string{
 		"org.systemd.property.TimeoutStopUSec": "uint64 123456",
 		"org.systemd.property.CollectMode":     "'inactive-or-failed'",
-		"other":                                "x",
+		// Seconds, as in unit files (runc's delete.bats): microseconds.
+		"org.systemd.property.RuntimeMaxSec":             "2",
+		"org.systemd.property.TimeoutStartSec":           "1.5",
+		"org.systemd.property.RuntimeRandomizedExtraSec": "uint64 3",
+		"org.systemd.property.TimeoutAbortSec":           "'infinity'",
+		"other":                                          "x",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := propMap(t, props)
-	want := map[string]any{"TimeoutStopUSec": uint64(123456), "CollectMode": "inactive-or-failed"}
+	want := map[string]any{"TimeoutStopUSec": uint64(123456), "CollectMode": "inactive-or-failed",
+		"RuntimeMaxUSec": uint64(2000000), "TimeoutStartUSec": uint64(1500000),
+		"RuntimeRandomizedExtraUSec": uint64(3000000), "TimeoutAbortUSec": uint64(infinity)}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -166,6 +173,9 @@ func TestAnnotationProperties(t *testing.T) {
 		{"org.systemd.property.X": "uint64 nope"},
 		{"org.systemd.property.": "true"},
 		{"org.systemd.property.A.B": "true"},
+		{"org.systemd.property.RuntimeMaxSec": "'2s'"},
+		{"org.systemd.property.RuntimeMaxSec": "-1"},
+		{"org.systemd.property.RuntimeMaxSec": "true"},
 	} {
 		if _, err := annotationProperties(bad); err == nil {
 			t.Errorf("%v: no error", bad)

@@ -206,6 +206,26 @@ wait_for_go() {
 	[ "$(show "$UNIT" CollectMode)" = inactive-or-failed ]
 }
 
+@test "systemd: a *Sec annotation takes seconds, as in unit files, and a scope past RuntimeMaxSec fails and goes with delete" {
+	# runc's delete.bats: "RuntimeMaxSec" is no D-Bus property (systemd
+	# refused the unit); it is RuntimeMaxUSec in microseconds.
+	update_config '.annotations = {
+		"org.systemd.property.RuntimeMaxSec": "2",
+		"org.systemd.property.TimeoutStopSec": "1"
+	}'
+	set_cmd 'sleep 30'
+	sd_run_d "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(show "$UNIT" RuntimeMaxUSec)" = 2s ]
+	[ "$(show "$UNIT" TimeoutStopUSec)" = 1s ]
+	wait_for_state "$CID" stopped 60
+	run sd delete "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	unit_gone "$UNIT"
+}
+
 @test "systemd: update changes the unit's properties and the files" {
 	update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 42}}'
 	wait_for_go
