@@ -1196,25 +1196,3 @@ block_dev() {
 	grep -qx "$dev rbps=max wbps=max riops=333 wiops=444" "$cg/io.max"
 }
 
-@test "cgroups v2: exec joins init's sub-cgroup once the container's cgroup has controllers for its children" {
-	requires_v2 "cgroup.subtree_control"
-	with_cgroupns
-	update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
-	run_and_wait
-	run xrt exec "$CID" cat /proc/self/cgroup
-	[ "$status" -eq 0 ]
-	[ "$output" = "0::/" ]
-	# Init (and so its sleeps) to /foo, then memory for the children: the
-	# container's own cgroup may hold no process any more.
-	run xrt exec "$CID" sh -euc 'mkdir /sys/fs/cgroup/foo; echo 1 >/sys/fs/cgroup/foo/cgroup.procs
-		echo $$ >/sys/fs/cgroup/foo/cgroup.procs; echo +memory >/sys/fs/cgroup/cgroup.subtree_control'
-	echo "$output"
-	[ "$status" -eq 0 ]
-	grep -qw memory "$cg/cgroup.subtree_control"
-	# runc's cgroups.bats: the exec falls back to init's cgroup (it failed
-	# with EBUSY from CLONE_INTO_CGROUP).
-	run xrt exec "$CID" cat /proc/self/cgroup
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$output" = "0::/foo" ]
-}
