@@ -21,7 +21,7 @@ fi
 gotest() {
 	local name=$1 pkgdir=$2 run=$3 t0
 	t0=$(date +%s)
-	if (cd "$pkgdir" && "$out/$name.test" -test.run "$run" -test.count=1) >"$out/$name.log" 2>&1; then
+	if (cd "$pkgdir" && "$out/$name.test" -test.run "$run" -test.count=1 -test.timeout=300s) >"$out/$name.log" 2>&1; then
 		say "go $name ($run): ok, $(($(date +%s) - t0))s"
 	else
 		say "go $name ($run): FAIL, $(($(date +%s) - t0))s (see $out/$name.log)"
