@@ -3,7 +3,6 @@ package container
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -45,11 +44,12 @@ func newSealer() (*sealer, error) {
 
 func (s *sealer) close() { s.hostns.Close() }
 
-// start runs cmd.Start on the sealed thread, with cmd.Path the binary's
-// own path (through /proc/self/exe, a magic link, execve would reach the
+// start starts cs on the sealed thread, with cs.path the binary's own
+// path (through /proc/self/exe, a magic link, execve would reach the
 // binary through our writable mount instead). Then, when after is not
 // nil, the thread runs it in the sealed namespace and reports on done.
-func (s *sealer) start(cmd *exec.Cmd, after func() error) (done <-chan error, err error) {
+func (s *sealer) start(cs *childSpec, after func() error) (*childProc, <-chan error, error) {
+	var c *childProc
 	errc := make(chan error, 1)
 	afterc := make(chan error, 1)
 	go func() {
@@ -60,8 +60,9 @@ func (s *sealer) start(cmd *exec.Cmd, after func() error) (done <-chan error, er
 			errc <- err
 			return
 		}
-		cmd.Path = s.self
-		if err := cmd.Start(); err != nil || after == nil {
+		cs.path = s.self
+		var err error
+		if c, err = startChild(cs); err != nil || after == nil {
 			errc <- err
 			return
 		}
@@ -69,12 +70,12 @@ func (s *sealer) start(cmd *exec.Cmd, after func() error) (done <-chan error, er
 		afterc <- after()
 	}()
 	if err := <-errc; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if after == nil {
-		return nil, nil
+		return c, nil, nil
 	}
-	return afterc, nil
+	return c, afterc, nil
 }
 
 func (s *sealer) enter() error {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -140,23 +139,17 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		defer seal.close()
 		env = append(env, nsenter.EnvHostMntNS+"="+fd(seal.hostns))
 	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"xrt", "init"},
-		Env:        env,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		ExtraFiles: extra,
-	}
+	files := append([]*os.File{os.Stdin, os.Stdout, os.Stderr}, extra...)
+	cs := &childSpec{path: "/proc/self/exe", args: []string{"xrt", "init"}, env: env, files: files}
 	if join.dir != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(join.dir.Fd())}
+		cs.sys = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(join.dir.Fd())}
 	}
 	var rootMade <-chan error
+	var cmd *childProc
 	if seal != nil {
-		rootMade, err = seal.start(cmd, late)
+		cmd, rootMade, err = seal.start(cs, late)
 	} else {
-		err = cmd.Start()
+		cmd, err = startChild(cs)
 	}
 	child.Close()
 	cfgR.Close()
@@ -168,10 +161,10 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		return nil, fmt.Errorf("start init: %w", err)
 	}
 	if o.onStart != nil {
-		if err := o.onStart(cmd.Process.Pid); err != nil {
+		if err := o.onStart(cmd.pid); err != nil {
 			cfgW.Close()
-			cmd.Process.Kill()
-			cmd.Wait()
+			cmd.kill()
+			cmd.wait()
 			if rootMade != nil {
 				<-rootMade
 			}
@@ -200,11 +193,11 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		// goes on, or cleans up.
 		rerr := <-rootDone
 		if err != nil {
-			cmd.Process.Kill()
-			if p.pid > 0 && p.pid != cmd.Process.Pid {
+			cmd.kill()
+			if p.pid > 0 && p.pid != cmd.pid {
 				killAndReap(p.pid)
 			}
-			cmd.Wait()
+			cmd.wait()
 			if rerr != nil {
 				err = rerr
 			}
@@ -235,8 +228,8 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			err = parent.Send(handshake.Msg{Type: handshake.Ack})
 		case handshake.Pid:
 			p.pid = m.Pid
-			if p.pid != cmd.Process.Pid {
-				cmd.Wait() // the intermediate process, which forked init
+			if p.pid != cmd.pid {
+				cmd.wait() // the intermediate process, which forked init
 			}
 			if p.start, _, err = procStat(p.pid); err != nil {
 				return p, fmt.Errorf("init %d: %w", p.pid, err)
