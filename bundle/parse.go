@@ -8,13 +8,15 @@ import (
 	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"xrt/quickjson"
 )
 
 // Parse decodes config.json. Unknown fields are allowed (the spec permits
 // extensions); errors give the byte offset, line and column of the problem.
 func Parse(data []byte) (*specs.Spec, error) {
 	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := quickjson.Unmarshal(data, &s); err != nil {
 		return nil, jsonError(data, err)
 	}
 	return &s, nil

@@ -19,6 +19,7 @@ import (
 	"xrt/kernel"
 	"xrt/logs"
 	"xrt/nsenter"
+	"xrt/quickjson"
 )
 
 // spawnOpts says how to start one `xrt init`.
@@ -181,7 +182,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		rootDone <- err
 		if err == nil {
-			json.NewEncoder(cfgW).Encode(o.cfg)
+			if b, err := quickjson.Marshal(o.cfg); err == nil {
+				cfgW.Write(b)
+			}
 		}
 		cfgW.Close()
 	}()

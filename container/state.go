@@ -13,6 +13,8 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"xrt/quickjson"
 )
 
 // State is what xrt keeps in <root>/<id>/state.json. The status is not
@@ -74,7 +76,7 @@ func (c *Container) fifoPath() string { return filepath.Join(c.dir, fifoName) }
 func (c *Container) save() error { return c.writeJSON(stateFile, &c.State) }
 
 func (c *Container) writeJSON(name string, v any) error {
-	b, err := json.Marshal(v)
+	b, err := quickjson.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", name, err)
 	}
@@ -104,7 +106,7 @@ func (c *Container) Spec() (*specs.Spec, error) {
 		return nil, fmt.Errorf("read the config of %q: %w", c.ID, err)
 	}
 	var s specs.Spec
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := quickjson.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("config of %q is corrupt: %w", c.ID, err)
 	}
 	return &s, nil

@@ -3,6 +3,7 @@ package containerinit
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"xrt/handshake"
 	"xrt/hooks"
 	"xrt/nsenter"
+	"xrt/quickjson"
 	"xrt/rootfs"
 )
 
@@ -234,11 +236,15 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 func readConfig() (*Config, error) {
 	f := os.NewFile(uintptr(envFD(EnvConfig)), "config")
 	defer f.Close()
-	in := configIn{Config: &Config{}}
-	if err := json.NewDecoder(f).Decode(&in); err != nil {
+	data, err := io.ReadAll(f)
+	if err != nil {
 		return nil, fmt.Errorf("init: read config: %w", err)
 	}
-	if in.Spec == nil || in.Spec.Process == nil {
+	var in configIn
+	if err := quickjson.Unmarshal(data, &in); err != nil {
+		return nil, fmt.Errorf("init: read config: %w", err)
+	}
+	if in.Config == nil || in.Spec == nil || in.Spec.Process == nil {
 		return nil, fmt.Errorf("init: config has no process")
 	}
 	in.Config.Spec = in.Spec.spec()

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"xrt/quickjson"
+	"xrt/seccomp"
 )
 
 // TestInitSpecKeepsWhatInitUses: every field init and rootfs read survives
@@ -50,13 +53,18 @@ func TestInitSpecKeepsWhatInitUses(t *testing.T) {
 			CgroupsPath:       "/dropped",
 		},
 	}
-	b, err := json.Marshal(&Config{ID: "x", Rootfs: "/r", Spec: full, PreserveFDs: 2, Exec: true})
+	b, err := json.Marshal(&Config{ID: "x", Rootfs: "/r", Spec: full, PreserveFDs: 2, Exec: true,
+		Seccomp: &seccomp.Program{Filter: []byte{1, 2, 3}, Notify: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := configIn{Config: &Config{}}
-	if err := json.Unmarshal(b, &in); err != nil {
+	var in configIn // as readConfig decodes it
+	if err := quickjson.Unmarshal(b, &in); err != nil {
 		t.Fatal(err)
+	}
+	var slow configIn
+	if err := json.Unmarshal(b, &slow); err != nil || !reflect.DeepEqual(in, slow) {
+		t.Fatalf("quickjson and encoding/json differ: %+v, %+v (%v)", in, slow, err)
 	}
 	got := in.Spec.spec()
 	want := *full
