@@ -23,7 +23,7 @@ type outer struct {
 	Spec  *specs.Process  `json:"spec"`
 	Extra map[string]bool `json:"extra"`
 	Skip  string          `json:"-"`
-	hide  string //lint:ignore U1000 an unexported field, which encoding/json skips
+	hide  string          //lint:ignore U1000 an unexported field, which encoding/json skips
 }
 
 var cases = []string{
