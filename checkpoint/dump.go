@@ -13,6 +13,7 @@ import (
 
 	"xrt/cgroups"
 	"xrt/container"
+	"xrt/image"
 	"xrt/imagebundle"
 )
 
@@ -32,10 +33,13 @@ func Dump(c *container.Container, o *Options) error {
 	default:
 		return fmt.Errorf("cannot checkpoint container %q: it is %s, only a running container can be checkpointed", c.ID, st)
 	}
-	// The overlay root of an image-mode container exists only in its own
-	// mount namespace: a restore would have to mount it again first.
-	if c.Annotations[imagebundle.AnnotationStore] != "" {
-		return fmt.Errorf("cannot checkpoint container %q: it runs an image (xrt run --image), whose checkpoint is not supported yet; checkpoint a bundle container", c.ID)
+	// An image-mode container's root is an overlay that exists only in
+	// its own mount namespace: its upper layer is saved with the image
+	// (rootfsdiff.go), and mount keys are resolved in the live root.
+	imageStore := c.Annotations[imagebundle.AnnotationStore]
+	rootfs := c.Rootfs
+	if imageStore != "" {
+		rootfs = fmt.Sprintf("/proc/%d/root", c.Pid)
 	}
 	image, err := o.imagePath()
 	if err != nil {
@@ -115,13 +119,19 @@ func Dump(c *container.Container, o *Options) error {
 	if o.PreDump {
 		t = rpc.CriuReqType_PRE_DUMP
 	} else {
-		opts.ExtMnt = dumpMounts(spec, c.Rootfs, c.Pid)
+		opts.ExtMnt = dumpMounts(spec, rootfs, c.Pid)
 		if err := writeDescriptors(image, c.Pid); err != nil {
 			return err
 		}
 	}
 	_, err = call(&rpc.CriuReq{Type: &t, Opts: opts}, nil, func(script string, _ int32, fds []*os.File) error {
 		closeAll(fds)
+		// post-dump: the processes are dumped and still frozen, so the
+		// root's files are as they were; a failure here makes CRIU
+		// fail the dump and let them run on.
+		if script == "post-dump" && imageStore != "" && !o.PreDump {
+			return saveImageRoot(image, imageStore, c)
+		}
 		if script == "status-ready" && o.StatusFd >= 0 {
 			unix.Write(o.StatusFd, []byte{0})
 			unix.Close(o.StatusFd)
@@ -139,6 +149,30 @@ func Dump(c *container.Container, o *Options) error {
 		return fmt.Errorf("container %q is checkpointed, but removing it failed (remove it with `xrt delete -f %s`): %w", c.ID, c.ID, err)
 	}
 	return nil
+}
+
+// imageRecord is imageFile: the image an image-mode container ran.
+type imageRecord struct {
+	ManifestDigest string `json:"manifestDigest"`
+	Store          string `json:"store"`
+}
+
+// saveImageRoot saves what restore needs to remake the overlay root of
+// image-mode container c: its image and its upper layer.
+func saveImageRoot(dir, store string, c *container.Container) error {
+	st, err := image.Open(store)
+	if err != nil {
+		return fmt.Errorf("the container's image store: %w", err)
+	}
+	fsys, err := st.Rootfs(c.ID)
+	if err != nil {
+		return fmt.Errorf("the container's root filesystem in the store: %w", err)
+	}
+	b, _ := json.Marshal(imageRecord{ManifestDigest: c.Annotations[imagebundle.AnnotationImage], Store: store})
+	if err := os.WriteFile(filepath.Join(dir, imageFile), b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", imageFile, err)
+	}
+	return writeRootfsDiff(fsys.Upper, filepath.Join(dir, rootfsDiffFile))
 }
 
 // checkParent validates --parent-path: relative to the image directory,
