@@ -140,10 +140,16 @@ cgroup_of() {
 }
 
 @test "checkpoint --leave-running: the container keeps running; the image restores" {
+	# org.criu.config (a potentially unsafe annotation, says features):
+	# CRIU reads the file, whose log-file overrides xrt's dump.log.
+	echo "log-file=custom.log" >"$BATS_TEST_TMPDIR/criu.conf"
+	update_config '.annotations["org.criu.config"] = $f' --arg f "$BATS_TEST_TMPDIR/criu.conf"
 	start_counter "$CID"
 	piped checkpoint --leave-running --image-path "$IMG" "$CID"
 	[ "$status" -eq 0 ]
 	[ -e "$IMG/inventory.img" ]
+	[ -s "$IMG/custom.log" ]
+	[ ! -e "$IMG/dump.log" ]
 	[ "$(state_field "$CID" status)" = running ]
 	local c1
 	c1=$(count)
@@ -273,6 +279,23 @@ tty_recv() {
 	[[ "$output" == *stopped* ]]
 }
 
+@test "a checkpoint CRIU fails names CRIU's log and leaves the container running" {
+	start_counter "$CID"
+	local pid
+	pid=$(state_field "$CID" pid)
+	# Nothing listens there: CRIU fails once it has frozen the container.
+	run xrt checkpoint --page-server 127.0.0.1:1 --image-path "$IMG" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	xrt_only "xrt names CRIU's log"
+	[[ "$output" == *"$IMG/dump.log"* ]]
+	[ "$(state_field "$CID" status)" = running ]
+	[ "$(state_field "$CID" pid)" = "$pid" ]
+	local c1
+	c1=$(count)
+	wait_count_above "$c1"
+}
+
 @test "restore from a missing or corrupt image fails and leaves nothing" {
 	run xrt restore -d --image-path "$BATS_TEST_TMPDIR/nothing" --bundle "$BUNDLE" "$CID"
 	[ "$status" -ne 0 ]
@@ -327,4 +350,76 @@ tty_recv() {
 	[[ "$output" == *"CRIU is not installed"* ]]
 	[ ! -e "$ROOT/other" ]
 	[ -z "$(cgroups_named other)" ]
+}
+
+@test "checkpoint and restore an image-mode container: its overlay root comes back" {
+	[ -x "$TESTBIN/mkimage" ] || skip "tests/bin/mkimage missing: run 'make testbin'"
+	local images=$BATS_TEST_TMPDIR/images store=$BUNDLE/store base=$BATS_TEST_TMPDIR/base pid c1
+	"$TESTBIN/mkimage" --fixtures "$images/fix" >&2
+	mkdir "$base" # no config.json: xrt's default spec, as image.bats
+	# Changes to the root before the counter starts: a lower file
+	# removed (a whiteout), a lower directory replaced (an opaque one),
+	# a new file.
+	local script='rm /data/a; rm -r /data/dir; mkdir /data/dir; echo new >/data/dir/y; echo kept >/marker
+		echo start >>/starts; i=0; while :; do i=$((i+1)); echo $i >/count; sleep 0.2; done'
+	CREATED_IDS+=("$CID")
+	piped --store "$store" run -d --bundle "$base" --image "$images/fix" "$CID" -- sh -c "$script"
+	[ "$status" -eq 0 ]
+	pid=$(state_field "$CID" pid)
+	# The counter is read through init's root: the overlay is mounted in
+	# the container's mount namespace only.
+	icount() { cat "/proc/$pid/root/count" 2>/dev/null || echo 0; }
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(icount)" -gt 2 ] && break
+		sleep 0.1
+	done
+	[ "$(icount)" -gt 2 ]
+
+	piped --store "$store" checkpoint --image-path "$IMG" "$CID"
+	[ "$status" -eq 0 ]
+	[ -s "$IMG/rootfs-diff.tar" ]
+	c1=$(tar -xOf "$IMG/rootfs-diff.tar" count)
+	[ "$c1" -gt 2 ]
+	# The container is gone, its root with it.
+	run xrt state "$CID"
+	[ "$status" -ne 0 ]
+	[ ! -e "$store/containers/$CID" ]
+	[ -z "$(mounts_under "$store")" ]
+
+	# Without --image the checkpoint says what it needs.
+	run xrt --store "$store" restore -d --image-path "$IMG" --bundle "$base" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--image"* ]]
+	[ ! -e "$ROOT/$CID" ]
+
+	piped --store "$store" restore -d --image-path "$IMG" --bundle "$base" --image "$images/fix" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(state_field "$CID" status)" = running ]
+	pid=$(state_field "$CID" pid)
+	for ((i = 0; i < 300; i++)); do
+		[ "$(icount)" -gt "$c1" ] && break
+		sleep 0.1
+	done
+	[ "$(icount)" -gt "$c1" ]
+	# The same program, not started again, on the same root: the image's
+	# files under the changes it made before the checkpoint.
+	[ "$(wc -l <"/proc/$pid/root/starts")" -eq 1 ]
+	[ "$(cat "/proc/$pid/root/marker")" = kept ]
+	[ ! -e "/proc/$pid/root/data/a" ]
+	[ ! -e "/proc/$pid/root/data/dir/x" ]
+	[ "$(cat "/proc/$pid/root/data/dir/y")" = new ]
+	[ "$(cat "/proc/$pid/root/data/c")" = c-new ]
+	# Its root is an overlay again, in its own mount namespace only.
+	[ "$(awk '$5 == "/" {for (i = 7; i <= NF; i++) if ($i == "-") print $(i + 1)}' "/proc/$pid/mountinfo")" = overlay ]
+	[ -d "$store/containers/$CID/upper" ]
+	[ -z "$(mounts_under "$store")" ]
+	run xrt --store "$store" exec "$CID" cat /marker
+	[ "$status" -eq 0 ]
+	[ "$output" = kept ]
+
+	run xrt --store "$store" delete -f "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$store/containers/$CID" ]
+	[ -z "$(mounts_under "$store")" ]
 }
