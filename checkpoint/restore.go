@@ -35,7 +35,7 @@ type RestoreRequest struct {
 	// the image the checkpointed container ran, the layer store, and the
 	// directory whose config.json, if any, is the base spec.
 	ImageRef, Store, BundleDir string
-	PidFile string
+	PidFile                    string
 	// ConsoleSocket receives the restored pty master (process.terminal);
 	// without one, Foreground callers get it back from Restore.
 	ConsoleSocket string
