@@ -26,12 +26,13 @@ const descriptorsFile = "descriptors.json"
 // o's image directory. Unless o.LeaveRunning or o.PreDump, CRIU stops its
 // processes and Dump removes the container, as runc does.
 func Dump(c *container.Container, o *Options) error {
+	// A paused container is checkpointed as runc does it: containerd
+	// pauses a task before it checkpoints it. CRIU finds the cgroup
+	// frozen and leaves it so (--leave-running: still paused after).
 	switch st := c.Status(); st {
-	case container.Running:
-	case container.Paused:
-		return fmt.Errorf("cannot checkpoint container %q: it is paused; resume it first (xrt resume %s)", c.ID, c.ID)
+	case container.Running, container.Paused:
 	default:
-		return fmt.Errorf("cannot checkpoint container %q: it is %s, only a running container can be checkpointed", c.ID, st)
+		return fmt.Errorf("cannot checkpoint container %q: it is %s, only a running or paused container can be checkpointed", c.ID, st)
 	}
 	// An image-mode container's root is an overlay that exists only in
 	// its own mount namespace: its upper layer is saved with the image

@@ -269,7 +269,7 @@ tty_recv() {
 	[[ "$output" == /dev/pts/* ]]
 }
 
-@test "checkpoint refuses a created, a paused and a stopped container" {
+@test "checkpoint refuses a created and a stopped container" {
 	CREATED_IDS+=("$CID")
 	piped create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
@@ -277,22 +277,46 @@ tty_recv() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *created* ]]
 	[ "$(state_field "$CID" status)" = created ]
+	[ ! -e "$IMG" ]
 
 	piped start "$CID"
 	wait_count_above 1
-	run xrt pause "$CID"
-	[ "$status" -eq 0 ]
-	run xrt checkpoint --image-path "$IMG" "$CID"
-	[ "$status" -ne 0 ]
-	xrt_only "runc checkpoints a paused container"
-	[[ "$output" == *paused* ]]
-	[ "$(state_field "$CID" status)" = paused ]
-	run xrt resume "$CID"
 	run xrt kill "$CID" KILL
 	wait_for_state "$CID" stopped 30
 	run xrt checkpoint --image-path "$IMG" "$CID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *stopped* ]]
+	[ ! -e "$IMG" ]
+}
+
+# containerd pauses a task before it checkpoints it (and resumes it after).
+@test "checkpoint of a paused container, as runc: --leave-running keeps it paused; the image restores it running" {
+	needs_criu
+	start_counter "$CID"
+	run xrt pause "$CID"
+	[ "$status" -eq 0 ]
+	local c1
+	c1=$(count)
+	piped checkpoint --leave-running --image-path "$IMG" "$CID"
+	[ "$status" -eq 0 ]
+	[ -e "$IMG/inventory.img" ]
+	[ "$(state_field "$CID" status)" = paused ]
+	sleep 1
+	[ "$(count)" -eq "$c1" ]
+	run xrt resume "$CID"
+	[ "$status" -eq 0 ]
+	wait_count_above "$c1"
+
+	run xrt delete -f "$CID"
+	[ "$status" -eq 0 ]
+	piped restore -d --image-path "$IMG" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# The dump was of frozen processes: the restored ones run (CRIU
+	# thaws what it restores), and xrt says so.
+	c1=$(count)
+	wait_count_above "$c1"
+	[ "$(state_field "$CID" status)" = running ]
+	[ "$(wc -l <"$BUNDLE/rootfs/starts")" -eq 1 ]
 }
 
 @test "a checkpoint CRIU fails names CRIU's log and leaves the container running" {
