@@ -38,6 +38,9 @@ var restoreCommand = &cli.Command{
 		}
 		var b *bundle.Bundle
 		if c.String("image") == "" {
+			if err := checkpoint.CheckBundleMode(criuOptions(c)); err != nil {
+				return err
+			}
 			var err error
 			if b, err = bundle.Load(path); err != nil {
 				return err

@@ -111,6 +111,20 @@ func Restore(r *RestoreRequest) (_ *container.Container, master *os.File, err er
 	return c, rs.master, nil
 }
 
+// CheckBundleMode fails, saying what to do, when o's checkpoint is of an
+// image-mode container: a restore without --image reads a bundle, whose
+// absence would hide the real mistake.
+func CheckBundleMode(o *Options) error {
+	image, err := o.imagePath()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(image, imageFile)); err == nil {
+		return fmt.Errorf("the checkpoint in %s is of an image-mode container: restore it with --image and the image it ran (%s)", image, imageFile)
+	}
+	return nil
+}
+
 // imageMode checks that the checkpoint in image and the request agree on
 // image mode, and for an image-mode restore makes r.Bundle from the image
 // and returns what makes the container's root: the image's layers under
