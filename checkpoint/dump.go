@@ -125,6 +125,14 @@ func Dump(c *container.Container, o *Options) error {
 			return err
 		}
 	}
+	// With --lazy-pages CRIU serves the memory until the restore side has
+	// it all, however long that takes, or for ever if the migration
+	// failed: the container's lock is released once the images are
+	// written (status-ready), so that `xrt delete -f` and the rest are
+	// not blocked behind it; the lock is taken again to remove the
+	// container after. (Holding it made a failed lazy migration hang
+	// whoever cleaned up: runc's checkpoint.bats, --lazy-pages.)
+	unlocked := false
 	_, err = call(&rpc.CriuReq{Type: &t, Opts: opts}, nil, func(script string, _ int32, fds []*os.File) error {
 		closeAll(fds)
 		// post-dump: the processes are dumped and still frozen, so the
@@ -133,10 +141,16 @@ func Dump(c *container.Container, o *Options) error {
 		if script == "post-dump" && imageStore != "" && !o.PreDump {
 			return saveImageRoot(image, imageStore, c)
 		}
-		if script == "status-ready" && o.StatusFd >= 0 {
-			unix.Write(o.StatusFd, []byte{0})
-			unix.Close(o.StatusFd)
-			o.StatusFd = -1
+		if script == "status-ready" {
+			if o.LazyPages && !unlocked {
+				c.Unlock()
+				unlocked = true
+			}
+			if o.StatusFd >= 0 {
+				unix.Write(o.StatusFd, []byte{0})
+				unix.Close(o.StatusFd)
+				o.StatusFd = -1
+			}
 		}
 		return nil
 	})
@@ -145,6 +159,17 @@ func Dump(c *container.Container, o *Options) error {
 	}
 	if o.LeaveRunning || o.PreDump {
 		return nil
+	}
+	if unlocked {
+		again, err := container.Locked(filepath.Dir(c.Dir()), c.ID)
+		if err != nil {
+			return nil // removed meanwhile (xrt delete): nothing left to do
+		}
+		defer again.Unlock()
+		if again.Pid != c.Pid || again.PidStart != c.PidStart {
+			return nil // another container of that id since
+		}
+		c = again
 	}
 	if err := c.Delete(true); err != nil {
 		return fmt.Errorf("container %q is checkpointed, but removing it failed (remove it with `xrt delete -f %s`): %w", c.ID, c.ID, err)
