@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"github.com/checkpoint-restore/go-criu/v8/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -132,8 +134,16 @@ func Dump(c *container.Container, o *Options) error {
 	// not blocked behind it; the lock is taken again to remove the
 	// container after. (Holding it made a failed lazy migration hang
 	// whoever cleaned up: runc's checkpoint.bats, --lazy-pages.)
+	// While it serves them, a container that dies (xrt delete -f after a
+	// failed migration) ends the wait: CRIU would wait for a page client
+	// for ever, and the caller with it.
 	unlocked := false
-	_, err = call(&rpc.CriuReq{Type: &t, Opts: opts}, nil, func(script string, _ int32, fds []*os.File) error {
+	criuPid := 0
+	var gone atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	so := &swrkOpts{started: func(pid int) error { criuPid = pid; return nil }}
+	_, err = call(&rpc.CriuReq{Type: &t, Opts: opts}, so, func(script string, _ int32, fds []*os.File) error {
 		closeAll(fds)
 		// post-dump: the processes are dumped and still frozen, so the
 		// root's files are as they were; a failure here makes CRIU
@@ -145,6 +155,7 @@ func Dump(c *container.Container, o *Options) error {
 			if o.LazyPages && !unlocked {
 				c.Unlock()
 				unlocked = true
+				go watchLazy(c, criuPid, &gone, done)
 			}
 			if o.StatusFd >= 0 {
 				unix.Write(o.StatusFd, []byte{0})
@@ -154,6 +165,9 @@ func Dump(c *container.Container, o *Options) error {
 		}
 		return nil
 	})
+	if err != nil && gone.Load() {
+		return fmt.Errorf("checkpoint container %q: it stopped while CRIU served its memory (--lazy-pages): the migration is abandoned (CRIU's log: %s)", c.ID, d.log)
+	}
 	if err != nil {
 		return fmt.Errorf("checkpoint container %q: %w", c.ID, withLog(err, d.log))
 	}
@@ -175,6 +189,25 @@ func Dump(c *container.Container, o *Options) error {
 		return fmt.Errorf("container %q is checkpointed, but removing it failed (remove it with `xrt delete -f %s`): %w", c.ID, c.ID, err)
 	}
 	return nil
+}
+
+// watchLazy kills CRIU (pid) when container c's init is gone while CRIU
+// serves its pages lazily; it returns when done is closed.
+func watchLazy(c *container.Container, pid int, gone *atomic.Bool, done <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if c.Status() == container.Stopped {
+				gone.Store(true)
+				unix.Kill(pid, unix.SIGKILL)
+				return
+			}
+		}
+	}
 }
 
 // imageRecord is imageFile: the image an image-mode container ran.
