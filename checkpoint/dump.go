@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -134,8 +135,8 @@ func Dump(c *container.Container, o *Options) error {
 	// not blocked behind it; the lock is taken again to remove the
 	// container after. (Holding it made a failed lazy migration hang
 	// whoever cleaned up: runc's checkpoint.bats, --lazy-pages.)
-	// While it serves them, a container that dies (xrt delete -f after a
-	// failed migration) ends the wait: CRIU would wait for a page client
+	// While it serves them, a container that is deleted (xrt delete -f
+	// after a failed migration) ends the wait: CRIU would wait for a page client
 	// for ever, and the caller with it.
 	unlocked := false
 	criuPid := 0
@@ -166,7 +167,7 @@ func Dump(c *container.Container, o *Options) error {
 		return nil
 	})
 	if err != nil && gone.Load() {
-		return fmt.Errorf("checkpoint container %q: it stopped while CRIU served its memory (--lazy-pages): the migration is abandoned (CRIU's log: %s)", c.ID, d.log)
+		return fmt.Errorf("checkpoint container %q: it was deleted while CRIU served its memory (--lazy-pages): the migration is abandoned (CRIU's log: %s)", c.ID, d.log)
 	}
 	if err != nil {
 		return fmt.Errorf("checkpoint container %q: %w", c.ID, withLog(err, d.log))
@@ -191,7 +192,7 @@ func Dump(c *container.Container, o *Options) error {
 	return nil
 }
 
-// watchLazy kills CRIU (pid) when container c's init is gone while CRIU
+// watchLazy kills CRIU (pid) when container c is deleted while CRIU
 // serves its pages lazily; it returns when done is closed.
 func watchLazy(c *container.Container, pid int, gone *atomic.Bool, done <-chan struct{}) {
 	t := time.NewTicker(time.Second)
@@ -201,7 +202,10 @@ func watchLazy(c *container.Container, pid int, gone *atomic.Bool, done <-chan s
 		case <-done:
 			return
 		case <-t.C:
-			if c.Status() == container.Stopped {
+			// Deleted, not only stopped: CRIU itself kills the
+			// dumped processes once the last page is sent, just
+			// before it answers.
+			if _, err := os.Stat(c.Dir()); errors.Is(err, fs.ErrNotExist) {
 				gone.Store(true)
 				unix.Kill(pid, unix.SIGKILL)
 				return

@@ -468,3 +468,48 @@ tty_recv() {
 	[ ! -e "$store/containers/$CID" ]
 	[ -z "$(mounts_under "$store")" ]
 }
+
+# runc's --lazy-pages test waits 2 s for the page server, too short under
+# TCG for either runtime: the same flow with time to spare.
+@test "checkpoint --lazy-pages --page-server, then a lazy restore under another id" {
+	needs_criu
+	criu check --feature uffd-noncoop >/dev/null 2>&1 || skip "CRIU has no lazy-pages support here (uffd-noncoop)"
+	start_counter "$CID"
+	local port=27279 st_r st_w cpt lp c1 out
+	exec {pipe}<> <(:)
+	exec {st_r}</proc/self/fd/$pipe {st_w}>/proc/self/fd/$pipe
+	exec {pipe}>&-
+	mkdir -p "$IMG"
+	"$XRT" --root "$ROOT" checkpoint --lazy-pages --page-server "127.0.0.1:$port" --status-fd "$st_w" \
+		--image-path "$IMG" "$CID" </dev/null >"$BATS_TEST_TMPDIR/cpt.out" 2>&1 3>&- &
+	cpt=$!
+	BG_PIDS+=("$cpt")
+	exec {st_w}>&-
+	# \0 on the status fd once CRIU serves the pages.
+	out=$(timeout 120 dd bs=1 count=1 <&"$st_r" 2>/dev/null | od -An -tx1 | tr -d ' \n')
+	exec {st_r}>&-
+	cat "$BATS_TEST_TMPDIR/cpt.out"
+	[ "$out" = 00 ]
+	[ -e "$IMG/inventory.img" ]
+	# Not blocked behind the checkpoint: the lock is free while CRIU serves.
+	run timeout 30 "$XRT" --root "$ROOT" state "$CID"
+	[ "$status" -eq 0 ]
+	c1=$(count)
+	criu lazy-pages --page-server --address 127.0.0.1 --port "$port" -D "$IMG" </dev/null >"$BATS_TEST_TMPDIR/lp.out" 2>&1 3>&- &
+	lp=$!
+	BG_PIDS+=("$lp")
+	CREATED_IDS+=("$CID-r")
+	piped restore -d --lazy-pages --image-path "$IMG" --bundle "$BUNDLE" "$CID-r"
+	[ "$status" -eq 0 ]
+	# Every page fetched, the checkpoint ends and removes the original.
+	local rc=0
+	wait "$cpt" || rc=$?
+	cat "$BATS_TEST_TMPDIR/cpt.out" "$BATS_TEST_TMPDIR/lp.out"
+	[ "$rc" -eq 0 ]
+	wait "$lp" || true
+	run xrt state "$CID"
+	[ "$status" -ne 0 ]
+	[ "$(state_field "$CID-r" status)" = running ]
+	wait_count_above "$c1"
+	[ "$(wc -l <"$BUNDLE/rootfs/starts")" -eq 1 ]
+}
