@@ -24,6 +24,7 @@ var restoreCommand = &cli.Command{
 		&cli.BoolFlag{Name: "no-subreaper", Usage: "disable the use of the subreaper used to reap reparented processes"},
 		&cli.BoolFlag{Name: "no-pivot", Usage: "accepted for runc compatibility (CRIU restores the root itself)"},
 		&cli.StringFlag{Name: "lsm-profile", Usage: "Specify an LSM profile to be used during restore in the form of TYPE:NAME."},
+		&cli.StringFlag{Name: "image", Usage: "restore a checkpoint of an image-mode container (xrt create --image): the image it ran, as for create; its root's changes come from the checkpoint"},
 		&cli.StringFlag{Name: "lsm-mount-context", Usage: "Specify an LSM mount context to be used during restore."},
 	}, criuFlags...),
 	Action: func(c *cli.Context) error {
@@ -35,9 +36,15 @@ var restoreCommand = &cli.Command{
 		if path == "" {
 			path = "."
 		}
-		b, err := bundle.Load(path)
-		if err != nil {
-			return err
+		var b *bundle.Bundle
+		if c.String("image") == "" {
+			if err := checkpoint.CheckBundleMode(criuOptions(c)); err != nil {
+				return err
+			}
+			var err error
+			if b, err = bundle.Load(path); err != nil {
+				return err
+			}
 		}
 		foreground := !c.Bool("detach")
 		sigs := make(chan os.Signal, 64)
@@ -53,6 +60,9 @@ var restoreCommand = &cli.Command{
 			Root:          c.String("root"),
 			ID:            id,
 			Bundle:        b,
+			ImageRef:      c.String("image"),
+			Store:         c.String("store"),
+			BundleDir:     path,
 			PidFile:       c.String("pid-file"),
 			ConsoleSocket: c.String("console-socket"),
 			Foreground:    foreground,

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"github.com/checkpoint-restore/go-criu/v8/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -13,6 +16,7 @@ import (
 
 	"xrt/cgroups"
 	"xrt/container"
+	"xrt/image"
 	"xrt/imagebundle"
 )
 
@@ -25,17 +29,21 @@ const descriptorsFile = "descriptors.json"
 // o's image directory. Unless o.LeaveRunning or o.PreDump, CRIU stops its
 // processes and Dump removes the container, as runc does.
 func Dump(c *container.Container, o *Options) error {
+	// A paused container is checkpointed as runc does it: containerd
+	// pauses a task before it checkpoints it. CRIU finds the cgroup
+	// frozen and leaves it so (--leave-running: still paused after).
 	switch st := c.Status(); st {
-	case container.Running:
-	case container.Paused:
-		return fmt.Errorf("cannot checkpoint container %q: it is paused; resume it first (xrt resume %s)", c.ID, c.ID)
+	case container.Running, container.Paused:
 	default:
-		return fmt.Errorf("cannot checkpoint container %q: it is %s, only a running container can be checkpointed", c.ID, st)
+		return fmt.Errorf("cannot checkpoint container %q: it is %s, only a running or paused container can be checkpointed", c.ID, st)
 	}
-	// The overlay root of an image-mode container exists only in its own
-	// mount namespace: a restore would have to mount it again first.
-	if c.Annotations[imagebundle.AnnotationStore] != "" {
-		return fmt.Errorf("cannot checkpoint container %q: it runs an image (xrt run --image), whose checkpoint is not supported yet; checkpoint a bundle container", c.ID)
+	// An image-mode container's root is an overlay that exists only in
+	// its own mount namespace: its upper layer is saved with the image
+	// (rootfsdiff.go), and mount keys are resolved in the live root.
+	imageStore := c.Annotations[imagebundle.AnnotationStore]
+	rootfs := c.Rootfs
+	if imageStore != "" {
+		rootfs = fmt.Sprintf("/proc/%d/root", c.Pid)
 	}
 	image, err := o.imagePath()
 	if err != nil {
@@ -115,30 +123,119 @@ func Dump(c *container.Container, o *Options) error {
 	if o.PreDump {
 		t = rpc.CriuReqType_PRE_DUMP
 	} else {
-		opts.ExtMnt = dumpMounts(spec, c.Rootfs, c.Pid)
+		opts.ExtMnt = dumpMounts(spec, rootfs, c.Pid)
 		if err := writeDescriptors(image, c.Pid); err != nil {
 			return err
 		}
 	}
-	_, err = call(&rpc.CriuReq{Type: &t, Opts: opts}, nil, func(script string, _ int32, fds []*os.File) error {
+	// With --lazy-pages CRIU serves the memory until the restore side has
+	// it all, however long that takes, or for ever if the migration
+	// failed: the container's lock is released once the images are
+	// written (status-ready), so that `xrt delete -f` and the rest are
+	// not blocked behind it; the lock is taken again to remove the
+	// container after. (Holding it made a failed lazy migration hang
+	// whoever cleaned up: runc's checkpoint.bats, --lazy-pages.)
+	// While it serves them, a container that is deleted (xrt delete -f
+	// after a failed migration) ends the wait: CRIU would wait for a page client
+	// for ever, and the caller with it.
+	unlocked := false
+	criuPid := 0
+	var gone atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	so := &swrkOpts{started: func(pid int) error { criuPid = pid; return nil }}
+	_, err = call(&rpc.CriuReq{Type: &t, Opts: opts}, so, func(script string, _ int32, fds []*os.File) error {
 		closeAll(fds)
-		if script == "status-ready" && o.StatusFd >= 0 {
-			unix.Write(o.StatusFd, []byte{0})
-			unix.Close(o.StatusFd)
-			o.StatusFd = -1
+		// post-dump: the processes are dumped and still frozen, so the
+		// root's files are as they were; a failure here makes CRIU
+		// fail the dump and let them run on.
+		if script == "post-dump" && imageStore != "" && !o.PreDump {
+			return saveImageRoot(image, imageStore, c)
+		}
+		if script == "status-ready" {
+			if o.LazyPages && !unlocked {
+				c.Unlock()
+				unlocked = true
+				go watchLazy(c, criuPid, &gone, done)
+			}
+			if o.StatusFd >= 0 {
+				unix.Write(o.StatusFd, []byte{0})
+				unix.Close(o.StatusFd)
+				o.StatusFd = -1
+			}
 		}
 		return nil
 	})
+	if err != nil && gone.Load() {
+		return fmt.Errorf("checkpoint container %q: it was deleted while CRIU served its memory (--lazy-pages): the migration is abandoned (CRIU's log: %s)", c.ID, d.log)
+	}
 	if err != nil {
 		return fmt.Errorf("checkpoint container %q: %w", c.ID, withLog(err, d.log))
 	}
 	if o.LeaveRunning || o.PreDump {
 		return nil
 	}
+	if unlocked {
+		again, err := container.Locked(filepath.Dir(c.Dir()), c.ID)
+		if err != nil {
+			return nil // removed meanwhile (xrt delete): nothing left to do
+		}
+		defer again.Unlock()
+		if again.Pid != c.Pid || again.PidStart != c.PidStart {
+			return nil // another container of that id since
+		}
+		c = again
+	}
 	if err := c.Delete(true); err != nil {
 		return fmt.Errorf("container %q is checkpointed, but removing it failed (remove it with `xrt delete -f %s`): %w", c.ID, c.ID, err)
 	}
 	return nil
+}
+
+// watchLazy kills CRIU (pid) when container c is deleted while CRIU
+// serves its pages lazily; it returns when done is closed.
+func watchLazy(c *container.Container, pid int, gone *atomic.Bool, done <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			// Deleted, not only stopped: CRIU itself kills the
+			// dumped processes once the last page is sent, just
+			// before it answers.
+			if _, err := os.Stat(c.Dir()); errors.Is(err, fs.ErrNotExist) {
+				gone.Store(true)
+				unix.Kill(pid, unix.SIGKILL)
+				return
+			}
+		}
+	}
+}
+
+// imageRecord is imageFile: the image an image-mode container ran.
+type imageRecord struct {
+	ManifestDigest string `json:"manifestDigest"`
+	Store          string `json:"store"`
+}
+
+// saveImageRoot saves what restore needs to remake the overlay root of
+// image-mode container c: its image and its upper layer.
+func saveImageRoot(dir, store string, c *container.Container) error {
+	st, err := image.Open(store)
+	if err != nil {
+		return fmt.Errorf("the container's image store: %w", err)
+	}
+	fsys, err := st.Rootfs(c.ID)
+	if err != nil {
+		return fmt.Errorf("the container's root filesystem in the store: %w", err)
+	}
+	b, _ := json.Marshal(imageRecord{ManifestDigest: c.Annotations[imagebundle.AnnotationImage], Store: store})
+	if err := os.WriteFile(filepath.Join(dir, imageFile), b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", imageFile, err)
+	}
+	return writeRootfsDiff(fsys.Upper, filepath.Join(dir, rootfsDiffFile))
 }
 
 // checkParent validates --parent-path: relative to the image directory,

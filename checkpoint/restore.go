@@ -19,15 +19,23 @@ import (
 	"xrt/console"
 	"xrt/container"
 	"xrt/hooks"
+	"xrt/imagebundle"
+	"xrt/rootfs"
 )
 
 // RestoreRequest is what `xrt restore` asks for.
 type RestoreRequest struct {
 	Options
-	Root    string // xrt's --root
-	ID      string
-	Bundle  *bundle.Bundle
-	PidFile string
+	Root string // xrt's --root
+	ID   string
+	// Bundle is the container's bundle; nil in image mode, where Restore
+	// makes it from ImageRef as `xrt create --image` does.
+	Bundle *bundle.Bundle
+	// ImageRef, Store and BundleDir are image mode's (restore --image):
+	// the image the checkpointed container ran, the layer store, and the
+	// directory whose config.json, if any, is the base spec.
+	ImageRef, Store, BundleDir string
+	PidFile                    string
 	// ConsoleSocket receives the restored pty master (process.terminal);
 	// without one, Foreground callers get it back from Restore.
 	ConsoleSocket string
@@ -54,6 +62,16 @@ func Restore(r *RestoreRequest) (_ *container.Container, master *os.File, err er
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := container.ValidateID(r.ID); err != nil {
+		return nil, nil, err
+	}
+	if container.Exists(r.Root, r.ID) {
+		return nil, nil, container.AlreadyExists(r.ID)
+	}
+	makeRoot, err := imageMode(r, image)
+	if err != nil {
+		return nil, nil, err
+	}
 	spec := r.Bundle.Spec
 	var consoleConn *os.File
 	if spec.Process != nil && spec.Process.Terminal {
@@ -76,7 +94,7 @@ func Restore(r *RestoreRequest) (_ *container.Container, master *os.File, err er
 	if container.Exists(r.Root, r.ID) {
 		return nil, nil, container.AlreadyExists(r.ID)
 	}
-	rs := &restorer{req: r, image: image, mode: mode, emptyNs: emptyNs, console: consoleConn}
+	rs := &restorer{req: r, image: image, mode: mode, emptyNs: emptyNs, console: consoleConn, makeRoot: makeRoot}
 	c, err := container.CreateRestored(&container.RestoreOpts{
 		Root:    r.Root,
 		ID:      r.ID,
@@ -91,6 +109,70 @@ func Restore(r *RestoreRequest) (_ *container.Container, master *os.File, err er
 		return nil, nil, err
 	}
 	return c, rs.master, nil
+}
+
+// CheckBundleMode fails, saying what to do, when o's checkpoint is of an
+// image-mode container: a restore without --image reads a bundle, whose
+// absence would hide the real mistake.
+func CheckBundleMode(o *Options) error {
+	image, err := o.imagePath()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(image, imageFile)); err == nil {
+		return fmt.Errorf("the checkpoint in %s is of an image-mode container: restore it with --image and the image it ran (%s)", image, imageFile)
+	}
+	return nil
+}
+
+// imageMode checks that the checkpoint in image and the request agree on
+// image mode, and for an image-mode restore makes r.Bundle from the image
+// and returns what makes the container's root: the image's layers under
+// the upper layer the checkpoint saved.
+func imageMode(r *RestoreRequest, image string) (func() error, error) {
+	b, err := os.ReadFile(filepath.Join(image, imageFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", imageFile, err)
+	}
+	saved := err == nil
+	if r.ImageRef == "" {
+		if saved {
+			return nil, fmt.Errorf("the checkpoint in %s is of an image-mode container: restore it with --image and the image it ran (%s)", image, imageFile)
+		}
+		if r.Bundle == nil {
+			return nil, errors.New("restore: no bundle")
+		}
+		return nil, nil
+	}
+	if !saved {
+		return nil, fmt.Errorf("--image: the checkpoint in %s is not of an image-mode container (no %s): restore it with --bundle", image, imageFile)
+	}
+	var rec imageRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("%s in %s is corrupt: %w", imageFile, image, err)
+	}
+	diff := filepath.Join(image, rootfsDiffFile)
+	if _, err := os.Stat(diff); err != nil {
+		return nil, fmt.Errorf("the checkpoint in %s lacks the container's root filesystem changes: %w", image, err)
+	}
+	bdl, makeRoot, err := imagebundle.Prepare(&imagebundle.Options{
+		Store:  r.Store,
+		Ref:    r.ImageRef,
+		ID:     r.ID,
+		Bundle: r.BundleDir,
+		Owner:  container.StateDir(r.Root, r.ID),
+		FillUpper: func(upper string) error {
+			return applyRootfsDiff(upper, diff)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if got := bdl.Spec.Annotations[imagebundle.AnnotationImage]; rec.ManifestDigest != "" && got != rec.ManifestDigest {
+		return nil, fmt.Errorf("--image %s is image %s, but the checkpoint in %s ran image %s: give that image", r.ImageRef, got, image, rec.ManifestDigest)
+	}
+	r.Bundle = bdl
+	return makeRoot, nil
 }
 
 // checkImage fails clearly when image holds no checkpoint.
@@ -117,12 +199,24 @@ type restorer struct {
 	console *os.File // connection to --console-socket
 	master  *os.File // pty master kept for a foreground restore
 	pid     int
+	// makeRoot mounts an image-mode container's overlay at its root
+	// path, on the host, for CRIU to restore into (nil otherwise).
+	makeRoot func() error
 }
 
 // run restores the processes into cg; the container exists, its cgroup too.
 func (rs *restorer) run(c *container.Container, cg cgroups.Manager) (int, error) {
 	r := rs.req
 	spec := r.Bundle.Spec
+	if rs.makeRoot != nil {
+		// The overlay stays mounted in the container's mount namespace
+		// only, as after a create; the store's layers go with the
+		// container (its annotations name the store).
+		if err := rs.makeRoot(); err != nil {
+			return 0, fmt.Errorf("make the image root: %w", err)
+		}
+		defer rootfs.Unmount(r.Bundle.Rootfs)
+	}
 	// Mount points first, then the root CRIU restores into: it must be a
 	// mount point whose parent is not overmounted, so rootfs is bound on
 	// a directory of the state directory (removed with it).

@@ -36,6 +36,9 @@ type Options struct {
 	// Owner is the container's state directory (runtime root/id), recorded
 	// with its root in the store so that no other root's delete removes it.
 	Owner string
+	// FillUpper, when set, fills the new writable layer instead of the
+	// init files (a restore unpacks the checkpoint's saved layer there).
+	FillUpper func(upper string) error
 }
 
 // Pull makes sure the image is in the store and returns its record. An
@@ -161,7 +164,11 @@ func Prepare(o *Options) (b *bundle.Bundle, makeRoot func() error, err error) {
 				Cleanup(o.Store, o.ID, o.Owner)
 			}
 		}()
-		if err := writeInitFiles(fsys.Upper, hostname); err != nil {
+		fill := func(upper string) error { return writeInitFiles(upper, hostname) }
+		if o.FillUpper != nil {
+			fill = o.FillUpper
+		}
+		if err := fill(fsys.Upper); err != nil {
 			return err
 		}
 		for p := range vols {

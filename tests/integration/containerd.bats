@@ -165,3 +165,81 @@ task_status() {
 	[ -z "$("$XRT" --root "$CTRD/xrt/$NS" list -q)" ]
 	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name e2 -path "*/$NS/*")" ]
 }
+
+# criu_works: whether CRIU can checkpoint on this kernel (not on 6.18 with
+# Debian's 3.17: this test runs in the v2 guest, tests/v2/run.sh).
+criu_works() {
+	command -v criu >/dev/null && criu check >/dev/null 2>&1 && command -v iptables-restore >/dev/null
+}
+
+@test "containerd: ctr task checkpoint, then ctr container checkpoint and restore of an xrt task: the counter goes on" {
+	criu_works || skip "CRIU cannot checkpoint here ($(uname -r)): run it in the v2 guest (V2_BATS=containerd.bats:checkpoint make test-v2)"
+	local pid c1 i dir=$BATS_TEST_TMPDIR/ckpt
+	# /count in the task's rootfs (its rw snapshot), read through its root.
+	run ctr_run -d e3 sh -c 'echo start >>/starts; i=0; while :; do i=$((i+1)); echo $i >/count; sleep 0.2; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_ task ls | awk '$1 == "e3" {print $2}')
+	count3() { cat "/proc/$pid/root/count" 2>/dev/null || echo 0; }
+	for ((i = 0; i < 300; i++)); do
+		[ "$(count3)" -gt 2 ] && break
+		sleep 0.1
+	done
+	[ "$(count3)" -gt 2 ]
+
+	# ctr task checkpoint: the shim runs `xrt checkpoint`, CRIU's images
+	# go to the directory; the task runs on.
+	run ctr_ task checkpoint --image-path "$dir" e3
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -e "$dir/inventory.img" ]
+	[ "$(task_status e3)" = RUNNING ]
+
+	# A checkpoint image with the task and its rw layer, then the task and
+	# container go, and ctr container restore --live brings them back.
+	run ctr_ container checkpoint --task --rw e3 xrt-ckpt/e3:1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	c1=$(count3)
+	run ctr_ task kill -s SIGKILL e3
+	for ((i = 0; i < 100; i++)); do
+		[ "$(task_status e3)" = STOPPED ] && break
+		sleep 0.1
+	done
+	run ctr_ task delete e3
+	run ctr_ container delete e3
+	[ "$status" -eq 0 ]
+	[ -z "$("$XRT" --root "$CTRD/xrt/$NS" list -q)" ]
+
+	# restore waits for the task, as ctr run does: in the background.
+	timeout -k 5 600 ctr -a "$CTRD/c.sock" -n "$NS" container restore --live --rw e3 xrt-ckpt/e3:1 </dev/null >"$BATS_TEST_TMPDIR/restore.out" 2>&1 3>&- &
+	local rpid=$!
+	for ((i = 0; i < 600; i++)); do
+		[ "$(task_status e3)" = RUNNING ] && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/restore.out"
+	[ "$(task_status e3)" = RUNNING ]
+	pid=$(ctr_ task ls | awk '$1 == "e3" {print $2}')
+	# xrt runs it: its state agrees; the counter goes on from the
+	# checkpoint, in the same program (started once).
+	[ "$("$XRT" --root "$CTRD/xrt/$NS" state e3 | jq -r .pid)" = "$pid" ]
+	for ((i = 0; i < 300; i++)); do
+		[ "$(count3)" -gt "$c1" ] && break
+		sleep 0.1
+	done
+	[ "$(count3)" -gt "$c1" ]
+	[ "$(wc -l <"/proc/$pid/root/starts")" -eq 1 ]
+
+	run ctr_ task kill -s SIGKILL e3
+	for ((i = 0; i < 100; i++)); do
+		[ "$(task_status e3)" = STOPPED ] && break
+		sleep 0.1
+	done
+	wait "$rpid" || true # ctr restore returns with the task
+	run ctr_ task delete e3
+	run ctr_ container delete e3
+	[ "$status" -eq 0 ]
+	run ctr_ image rm xrt-ckpt/e3:1
+	[ -z "$("$XRT" --root "$CTRD/xrt/$NS" list -q)" ]
+}

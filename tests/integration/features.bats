@@ -62,3 +62,29 @@ load ../helpers
 	[ "${lines[0]}" -eq "$(jq '.mountOptions | map(select(. != "remount")) | length' <<<"$f")" ]
 	[[ "${lines[1]}" == "Seccomp:"*2 ]]
 }
+
+# What features claims about netDevices and checkpointing is what the code
+# does: a device moves in (netdev.bats has the rest), and org.criu.config,
+# listed as potentially unsafe, is passed to CRIU (checkpoint.bats, the
+# --leave-running test, in the v2 guest where CRIU works).
+@test "features: netDevices enabled, org.criu.config potentially unsafe, and a device really moves in" {
+	run xrt features
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.linux.netDevices.enabled' <<<"$output")" = true ]
+	[ "$(jq -c '.potentiallyUnsafeConfigAnnotations' <<<"$output")" = '["org.criu.config"]' ]
+	xrt_only "xrt's own features"
+	command -v ip >/dev/null || skip "ip (iproute2) is needed"
+	local dev=xft$$a
+	ip link add "$dev" type veth peer name "xft$$b"
+	update_config '.linux.netDevices = {($d): {"name": "moved0"}}' --arg d "$dev"
+	set_cmd 'cat /sys/class/net/moved0/address'
+	run xrt run -b "$BUNDLE" "$CID"
+	local addr
+	addr=$(cat "/sys/class/net/xft$$b/address" 2>/dev/null || true)
+	ip link del "$dev" 2>/dev/null || true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == ??:??:??:??:??:?? ]]
+	# the veth pair died with the container's namespace
+	[ -z "$addr" ]
+}

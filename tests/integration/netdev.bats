@@ -4,6 +4,10 @@
 # global addresses, MTU and hardware address, and up. This host has no
 # dummy netdev module: the tests move one end of a veth pair they make
 # (the other end stays on the host and shows when the pair is destroyed).
+# The runtime-spec (config-linux.md, "Namespace Lifecycle and Container
+# Termination") says the runtime must not move a device back on delete:
+# a virtual device dies with the namespace, and the kernel itself returns
+# a physical one to the host (the eql test, in the v2 guest).
 
 load ../helpers
 
@@ -26,6 +30,9 @@ teardown() {
 	ip link del "$PEER" 2>/dev/null || true
 	if [ -n "$NETNS" ]; then
 		ip netns del "$NETNS" 2>/dev/null || true
+	fi
+	if [ -n "${EQL_LOADED:-}" ]; then
+		rmmod eql 2>/dev/null || true # its device goes with it
 	fi
 }
 
@@ -97,5 +104,43 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"linux.netDevices needs a network namespace"* ]]
 	ip link show "$DEV"
+	assert_no_leftovers
+}
+
+# A device with no rtnl_link_ops (real hardware) is not destroyed with the
+# network namespace: the kernel gives it back to the host's, under the
+# name it had there. eql (the serial-line load balancer) is such a device
+# that needs no hardware; Debian's 6.1 kernel in the v2 guest has it.
+@test "netDevices: a physical device comes back to the host when the container's namespace dies, from the kernel, not moved by xrt" {
+	[ ! -e /sys/class/net/eql ] || skip "an eql device exists already: not ours to move"
+	modprobe eql 2>/dev/null && [ -e /sys/class/net/eql ] ||
+		skip "needs the eql module (a netdev the kernel returns to the host, like hardware): run it in the v2 guest"
+	EQL_LOADED=1
+	local idx
+	idx=$(cat /sys/class/net/eql/ifindex)
+	update_config '.linux.netDevices = {"eql": {"name": "phy0"}}'
+	set_cmd 'sleep 1000'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	# In the container, renamed and up; gone from the host.
+	run xrt exec "$CID" cat /sys/class/net/phy0/ifindex /sys/class/net/phy0/mtu /sys/class/net/phy0/flags
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$idx" ]
+	[ "${lines[1]}" = 576 ]
+	[ $((${lines[2]} & 1)) -eq 1 ] # IFF_UP
+	[ ! -e /sys/class/net/eql ]
+	[ ! -e /sys/class/net/phy0 ]
+
+	run xrt delete -f "$CID"
+	[ "$status" -eq 0 ]
+	# The namespace died with init: the kernel returns the device (its
+	# cleanup work is asynchronous), keeping the container's name for it.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e /sys/class/net/phy0 ] && break
+		sleep 0.1
+	done
+	[ "$(cat /sys/class/net/phy0/ifindex)" = "$idx" ]
+	[ ! -e /sys/class/net/eql ]
 	assert_no_leftovers
 }
