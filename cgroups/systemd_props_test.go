@@ -26,7 +26,7 @@ func u16p(n uint16) *uint16 { return &n }
 func TestSystemdProperties(t *testing.T) {
 	r := &Resources{
 		Memory:  &Memory{Limit: i64p(64 << 20), Reservation: i64p(32 << 20), Swap: i64p(96 << 20)},
-		CPU:     &CPU{Shares: u64p(1024), Quota: i64p(50000), Period: u64p(100000), Cpus: "0-1,3", Mems: "0"},
+		CPU:     &CPU{Shares: u64p(2048), Quota: i64p(50000), Period: u64p(100000), Cpus: "0-1,3", Mems: "0"},
 		Pids:    &Pids{Limit: i64p(42)},
 		BlockIO: &BlockIO{Weight: u16p(500)},
 		Unified: map[string]string{"memory.high": "50000000", "pids.max": "max", "cpu.idle": "1"},
@@ -40,7 +40,7 @@ func TestSystemdProperties(t *testing.T) {
 		"MemoryMax":          uint64(64 << 20),
 		"MemoryLow":          uint64(32 << 20),
 		"MemorySwapMax":      uint64(32 << 20),
-		"CPUWeight":          uint64(39),
+		"CPUWeight":          uint64(174),
 		"CPUQuotaPerSecUSec": uint64(500000),
 		"CPUQuotaPeriodUSec": uint64(100000),
 		"AllowedCPUs":        []byte{0x0b},

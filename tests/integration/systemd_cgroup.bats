@@ -147,7 +147,7 @@ wait_for_go() {
 @test "systemd: limits are unit properties and cgroup files" {
 	update_config '.linux.resources = {
 		"memory": {"limit": 67108864, "reservation": 33554432, "swap": 100663296},
-		"cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"},
+		"cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"},
 		"pids": {"limit": 42},
 		"blockIO": {"weight": 500}
 	}'
@@ -161,7 +161,9 @@ wait_for_go() {
 	[ "$(show "$UNIT" MemoryMax)" = 67108864 ]
 	[ "$(show "$UNIT" MemoryLow)" = 33554432 ]
 	[ "$(show "$UNIT" MemorySwapMax)" = 33554432 ]
-	[ "$(show "$UNIT" CPUWeight)" = 39 ]
+	# 2048 shares: weight 174 in runc 1.5's conversion (1024 -> 100, v2's
+	# default, so not used here); Debian's runc 1.1.5 still gives 79.
+	[ "$(show "$UNIT" CPUWeight)" = 174 ]
 	[ "$(show "$UNIT" CPUQuotaPerSecUSec)" = 500ms ]
 	[ "$(show "$UNIT" AllowedCPUs)" = 0 ]
 	[ "$(show "$UNIT" AllowedMemoryNodes)" = 0 ]
@@ -169,7 +171,7 @@ wait_for_go() {
 	[ "$(cat "$dir/memory.max")" = 67108864 ]
 	[ "$(cat "$dir/memory.low")" = 33554432 ]
 	[ "$(cat "$dir/memory.swap.max")" = 33554432 ]
-	[ "$(cat "$dir/cpu.weight")" = 39 ]
+	[ "$(cat "$dir/cpu.weight")" = 174 ]
 	[ "$(cat "$dir/cpu.max")" = "50000 100000" ]
 	[ "$(cat "$dir/cpuset.cpus")" = 0 ]
 	[ "$(cat "$dir/pids.max")" = 42 ]
@@ -240,11 +242,12 @@ wait_for_go() {
 	[ "$(show "$UNIT" MemoryMax)" = 134217728 ]
 	[ "$(show "$UNIT" TasksMax)" = 20 ]
 	[ "$(show "$UNIT" CPUQuotaPerSecUSec)" = 200ms ]
-	[ "$(show "$UNIT" CPUWeight)" = 20 ]
+	# 512 shares: 59 (runc 1.5; runc 1.1.5 gives 20).
+	[ "$(show "$UNIT" CPUWeight)" = 59 ]
 	[ "$(cat "$dir/memory.max")" = 134217728 ]
 	[ "$(cat "$dir/pids.max")" = 20 ]
 	[ "$(cat "$dir/cpu.max")" = "20000 100000" ]
-	[ "$(cat "$dir/cpu.weight")" = 20 ]
+	[ "$(cat "$dir/cpu.weight")" = 59 ]
 	# Only what was given changes.
 	run sd update --pids-limit 30 "$CID"
 	[ "$status" -eq 0 ]
