@@ -52,6 +52,8 @@ type systemdManager struct {
 	v2   *v2Manager
 	// res: limits Set before the unit exists, for Apply(pid).
 	res *Resources
+	// idleWeight: systemd takes CPUWeight idle (asked when it matters).
+	idleWeight bool
 }
 
 // NewSystemd returns the manager of a container unit that Apply(pid) will
@@ -133,6 +135,7 @@ func (m *systemdManager) Apply(pid int) error {
 	if pid == -1 {
 		return nil
 	}
+	m.idleWeight = systemdVersion(conn) >= systemdIdleVersion
 	props, err := m.unitProperties(pid)
 	if err != nil {
 		return err
@@ -167,6 +170,9 @@ func (m *systemdManager) Apply(pid int) error {
 	if m.res != nil {
 		res := m.res
 		m.res = nil
+		if m.idleWeight && wantsIdle(res) {
+			res = withoutWeight(res)
+		}
 		return m.v2.Set(res)
 	}
 	return nil
@@ -193,7 +199,7 @@ func (m *systemdManager) unitProperties(pid int) ([]sddbus.Property, error) {
 	} else {
 		props = append(props, sddbus.PropSlice(u.Slice), prop("Delegate", true), sddbus.PropPids(uint32(pid)))
 	}
-	limits, err := systemdProperties(m.res, "")
+	limits, err := systemdProperties(m.res, "", m.idleWeight)
 	if err != nil {
 		return nil, err
 	}
@@ -248,26 +254,39 @@ func (m *systemdManager) Set(r *Resources) error {
 	}
 	if m.v2 == nil {
 		// Checked now (bad input fails before init exists), applied by Apply.
-		if _, err := systemdProperties(r, ""); err != nil {
+		if _, err := systemdProperties(r, "", false); err != nil {
 			return err
 		}
 		m.res = r
 		return nil
 	}
-	props, err := systemdProperties(r, m.path)
+	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
+	defer cancel()
+	var conn *sddbus.Conn
+	if wantsIdle(r) {
+		// Whether systemd takes an idle CPUWeight decides the properties.
+		var err error
+		if conn, err = m.dial(ctx); err != nil {
+			return err
+		}
+		m.idleWeight = systemdVersion(conn) >= systemdIdleVersion
+	}
+	props, err := systemdProperties(r, m.path, m.idleWeight)
 	if err != nil {
 		return err
 	}
 	if len(props) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
-		defer cancel()
-		conn, err := m.dial(ctx)
-		if err != nil {
-			return err
+		if conn == nil {
+			if conn, err = m.dial(ctx); err != nil {
+				return err
+			}
 		}
 		if err := conn.SetUnitPropertiesContext(ctx, m.cfg.Unit.Unit, true, props...); err != nil {
 			return fmt.Errorf("systemd: set the properties of unit %s: %w", m.cfg.Unit.Unit, err)
 		}
+	}
+	if m.idleWeight && wantsIdle(r) {
+		r = withoutWeight(r)
 	}
 	return m.v2.Set(r)
 }

@@ -39,14 +39,60 @@ func limitOrInfinity(n int64) uint64 {
 	return uint64(n)
 }
 
+// systemdIdleVersion is the first systemd whose CPUWeight takes "idle"
+// (0 over D-Bus): it writes cpu.idle 1 for it, and cpu.idle 0 with any
+// other weight, so that an idle group is a unit setting that systemd
+// keeps (and re-applies) like the others.
+const systemdIdleVersion = 252
+
+// wantsIdle reports whether r makes the group idle: cpu.idle 1, from the
+// cpu resources or resources.unified.
+func wantsIdle(r *Resources) bool {
+	if r == nil {
+		return false
+	}
+	if r.CPU != nil && r.CPU.Idle != nil && *r.CPU.Idle == 1 {
+		return true
+	}
+	return strings.TrimSpace(r.Unified["cpu.idle"]) == "1"
+}
+
+// withoutWeight is r (a copy where it differs) without the settings that
+// make a cpu.weight (the shares, a unified cpu.weight): an idle group has
+// no weight, and the kernel refuses to write one to it (EINVAL).
+func withoutWeight(r *Resources) *Resources {
+	c := *r
+	if r.CPU != nil && r.CPU.Shares != nil {
+		cpu := *r.CPU
+		cpu.Shares = nil
+		c.CPU = &cpu
+	}
+	if _, ok := r.Unified["cpu.weight"]; ok {
+		c.Unified = make(map[string]string, len(r.Unified))
+		for k, v := range r.Unified {
+			if k != "cpu.weight" {
+				c.Unified[k] = v
+			}
+		}
+	}
+	return &c
+}
+
 // systemdProperties converts the non-nil fields of r. dir is the unit's
 // cgroup directory when it exists ("" before the unit is started): a
 // partial update reads the current memory or CPU limit there to convert
-// the other half of a pair.
-func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
+// the other half of a pair. idleWeight says that systemd takes CPUWeight
+// idle (systemdIdleVersion): then an idle group is CPUWeight 0, and a
+// weight asked for with it is dropped with a warning in runc's words (the
+// kernel would refuse it; runc 1.5's update.bats expects them).
+func systemdProperties(r *Resources, dir string, idleWeight bool) ([]sddbus.Property, error) {
 	var props []sddbus.Property
 	if r == nil {
 		return nil, nil
+	}
+	idle := idleWeight && wantsIdle(r)
+	if idle {
+		props = append(props, prop("CPUWeight", uint64(0)))
 	}
 	if m := r.Memory; m != nil {
 		m = liftSwap(m)
@@ -73,7 +119,11 @@ func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
 	}
 	if c := r.CPU; c != nil {
 		if c.Shares != nil {
-			props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
+			if idle {
+				warnf("unable to apply both CPUWeight and CpuIdle to systemd, ignoring CPUWeight")
+			} else {
+				props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
+			}
 		}
 		if c.Quota != nil {
 			period := uint64(100000)
@@ -104,7 +154,7 @@ func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
 	if b := r.BlockIO; b != nil && b.Weight != nil {
 		props = append(props, prop("IOWeight", blkioToIOWeight(*b.Weight)))
 	}
-	props = append(props, unifiedProperties(r.Unified)...)
+	props = append(props, unifiedProperties(r.Unified, idle)...)
 	props = append(props, deviceProperties(r.Devices)...)
 	return props, nil
 }
@@ -161,7 +211,8 @@ func listMask(s string) ([]byte, error) {
 
 // unifiedProperties converts the resources.unified keys systemd has a
 // property for; the files are written as well (and check the values).
-func unifiedProperties(u map[string]string) []sddbus.Property {
+// With idle (CPUWeight is already idle), cpu.weight is dropped.
+func unifiedProperties(u map[string]string, idle bool) []sddbus.Property {
 	names := map[string]string{
 		"memory.max": "MemoryMax", "memory.high": "MemoryHigh", "memory.low": "MemoryLow",
 		"memory.min": "MemoryMin", "memory.swap.max": "MemorySwapMax", "pids.max": "TasksMax",
@@ -179,6 +230,10 @@ func unifiedProperties(u map[string]string) []sddbus.Property {
 			continue
 		}
 		v := strings.TrimSpace(u[k])
+		if k == "cpu.weight" && idle {
+			warnf("unable to apply both cpu.weight and cpu.idle to systemd, ignoring cpu.weight")
+			continue
+		}
 		if k == "io.weight" {
 			v = strings.TrimPrefix(v, "default ")
 		}

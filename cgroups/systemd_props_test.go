@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -31,7 +32,7 @@ func TestSystemdProperties(t *testing.T) {
 		BlockIO: &BlockIO{Weight: u16p(500)},
 		Unified: map[string]string{"memory.high": "50000000", "pids.max": "max", "cpu.idle": "1"},
 	}
-	props, err := systemdProperties(r, "")
+	props, err := systemdProperties(r, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestSystemdPropertiesUnlimited(t *testing.T) {
 		CPU:    &CPU{Quota: i64p(-1)},
 		Pids:   &Pids{Limit: i64p(-1)},
 	}
-	props, err := systemdProperties(r, "")
+	props, err := systemdProperties(r, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestSystemdPropertiesUnlimited(t *testing.T) {
 }
 
 func TestSystemdPropertiesSwapNeedsLimit(t *testing.T) {
-	_, err := systemdProperties(&Resources{Memory: &Memory{Swap: i64p(1 << 20)}}, "")
+	_, err := systemdProperties(&Resources{Memory: &Memory{Swap: i64p(1 << 20)}}, "", false)
 	if err == nil || !strings.Contains(err.Error(), "needs a memory limit") {
 		t.Errorf("swap without a limit: %v", err)
 	}
@@ -184,5 +185,64 @@ func TestAnnotationProperties(t *testing.T) {
 	merged := mergeProperties([]sddbus.Property{prop("A", 1), prop("B", 2)}, []sddbus.Property{prop("B", 3)})
 	if m := propMap(t, merged); len(merged) != 2 || m["B"] != 3 {
 		t.Errorf("merge: %v", merged)
+	}
+}
+
+func TestSystemdPropertiesIdle(t *testing.T) {
+	var warned []string
+	Warnf = func(format string, args ...any) { warned = append(warned, fmt.Sprintf(format, args...)) }
+	t.Cleanup(func() { Warnf = nil })
+	for _, tc := range []struct {
+		name       string
+		r          *Resources
+		idleWeight bool
+		want       any // CPUWeight, nil for none
+		warn       string
+	}{
+		{"shares and idle", &Resources{CPU: &CPU{Shares: u64p(200), Idle: i64p(1)}}, true, uint64(0), "unable to apply both CPUWeight and CpuIdle"},
+		{"idle alone", &Resources{CPU: &CPU{Idle: i64p(1)}}, true, uint64(0), ""},
+		{"shares, idle 0", &Resources{CPU: &CPU{Shares: u64p(200), Idle: i64p(0)}}, true, uint64(29), ""},
+		{"unified both", &Resources{Unified: map[string]string{"cpu.idle": "1", "cpu.weight": "8"}}, true, uint64(0), "unable to apply both cpu.weight and cpu.idle"},
+		{"unified weight", &Resources{Unified: map[string]string{"cpu.weight": "8"}}, true, uint64(8), ""},
+		// Before systemd 252 idle is the file's alone.
+		{"old systemd", &Resources{CPU: &CPU{Shares: u64p(200), Idle: i64p(1)}}, false, uint64(29), ""},
+		{"old systemd, idle alone", &Resources{CPU: &CPU{Idle: i64p(1)}}, false, nil, ""},
+	} {
+		warned = nil
+		props, err := systemdProperties(tc.r, "", tc.idleWeight)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		n := 0
+		for _, p := range props {
+			if p.Name == "CPUWeight" {
+				n++
+			}
+		}
+		if got := propMap(t, props)["CPUWeight"]; got != tc.want || n > 1 {
+			t.Errorf("%s: CPUWeight = %v (%d of them), want %v", tc.name, got, n, tc.want)
+		}
+		if tc.warn == "" && len(warned) > 0 || tc.warn != "" && (len(warned) != 1 || !strings.Contains(warned[0], tc.warn)) {
+			t.Errorf("%s: warnings %q, want %q", tc.name, warned, tc.warn)
+		}
+	}
+
+	// The files of an idle group get no weight; the caller's resources
+	// stay as they were.
+	r := &Resources{CPU: &CPU{Shares: u64p(200), Idle: i64p(1)}, Unified: map[string]string{"cpu.weight": "8", "pids.max": "5"}}
+	w := withoutWeight(r)
+	if w.CPU.Shares != nil || w.CPU.Idle == nil || *w.CPU.Idle != 1 || len(w.Unified) != 1 || w.Unified["pids.max"] != "5" {
+		t.Errorf("withoutWeight: %+v %+v", w.CPU, w.Unified)
+	}
+	if r.CPU.Shares == nil || r.Unified["cpu.weight"] != "8" {
+		t.Errorf("withoutWeight changed its argument: %+v %+v", r.CPU, r.Unified)
+	}
+}
+
+func TestParseSystemdVersion(t *testing.T) {
+	for in, want := range map[string]int{`"252.39-1~deb12u2"`: 252, `"v256-rc1"`: 256, `"249"`: 249, `""`: 0, `"x"`: 0} {
+		if got := parseSystemdVersion(in); got != want {
+			t.Errorf("parseSystemdVersion(%s) = %d, want %d", in, got, want)
+		}
 	}
 }

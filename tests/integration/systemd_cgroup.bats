@@ -256,6 +256,35 @@ wait_for_go() {
 	[ "$(cat "$dir/memory.max")" = 134217728 ]
 }
 
+@test "systemd: cpu idle is CPUWeight idle (systemd 252+), a weight asked with it is dropped with a warning; a weight alone ends idle" {
+	local v
+	v=$(systemctl --version | awk 'NR == 1 {print $2}')
+	[ "${v%%.*}" -ge 252 ] || skip "systemd $v has no CPUWeight idle"
+	update_config '.linux.resources = {"cpu": {"idle": 1, "shares": 512}}'
+	wait_for_go
+	sd_create "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unable to apply both"* ]]
+	dir=/sys/fs/cgroup/system.slice/$UNIT
+	show "$UNIT" CPUWeight
+	[[ "$(show "$UNIT" CPUWeight)" =~ ^(0|idle)$ ]]
+	[ "$(cat "$dir/cpu.idle")" = 1 ]
+	# 512 shares would be 59: systemd has the idle weight instead.
+	run sd update --cpu-share 512 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(show "$UNIT" CPUWeight)" = 59 ]
+	[ "$(cat "$dir/cpu.idle")" = 0 ]
+	[ "$(cat "$dir/cpu.weight")" = 59 ]
+	run sd update -r - "$CID" <<<'{"unified": {"cpu.idle": "1", "cpu.weight": "8"}}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unable to apply both"* ]]
+	[[ "$(show "$UNIT" CPUWeight)" =~ ^(0|idle)$ ]]
+	[ "$(cat "$dir/cpu.idle")" = 1 ]
+}
+
 @test "systemd: pause freezes the scope's cgroup, resume thaws it; the unit stays active" {
 	wait_for_go
 	sd_run_d "$CID"
