@@ -260,6 +260,14 @@ func (m *systemdManager) Set(r *Resources) error {
 		m.res = r
 		return nil
 	}
+	// checkBeforeUpdate refuses before systemd sees the limit: once
+	// MemoryMax is set, the kernel reclaims or OOM-kills at once.
+	if mem := r.Memory; mem != nil {
+		if err := checkUsage(m.path, "memory.current", "memory.swap.current", mem); err != nil {
+			return v2Hint(err, "memory")
+		}
+	}
+	r = withCurrentQuota(r, m.path)
 	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
 	defer cancel()
 	var conn *sddbus.Conn

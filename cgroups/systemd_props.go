@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -78,6 +79,36 @@ func withoutWeight(r *Resources) *Resources {
 	return &c
 }
 
+// withCurrentQuota is r with the quota of dir's cpu.max where r sets a
+// period without a quota (a copy; r itself otherwise). systemd keeps the
+// quota per second, not per period: a new period alone would have it
+// write another quota (500000 per 1 s becomes 450000 per 900 ms), and
+// the unit's CPUQuotaPerSecUSec would no longer say what the file holds.
+// runc's update sends the whole of the container's resources, so the
+// quota goes with the period there too.
+func withCurrentQuota(r *Resources, dir string) *Resources {
+	if r.CPU == nil || r.CPU.Period == nil || r.CPU.Quota != nil || dir == "" {
+		return r
+	}
+	s, err := readTrim(dir, "cpu.max")
+	if err != nil {
+		return r
+	}
+	q, _, _ := strings.Cut(s, " ")
+	quota := int64(-1)
+	if q != "max" {
+		n, err := strconv.ParseInt(q, 10, 64)
+		if err != nil {
+			return r
+		}
+		quota = n
+	}
+	c, cpu := *r, *r.CPU
+	cpu.Quota = &quota
+	c.CPU = &cpu
+	return &c
+}
+
 // systemdProperties converts the non-nil fields of r. dir is the unit's
 // cgroup directory when it exists ("" before the unit is started): a
 // partial update reads the current memory or CPU limit there to convert
@@ -149,14 +180,54 @@ func systemdProperties(r *Resources, dir string, idleWeight bool) ([]sddbus.Prop
 		}
 	}
 	if p := r.Pids; p != nil && p.Limit != nil {
+		if *p.Limit == 0 {
+			// runc writes 1 instead; xrt keeps a 0 where it can, as the
+			// runtime-spec asks (tests/runc-suite/exemptions.txt).
+			return nil, errors.New("pids limit 0: systemd has no TasksMax 0 (its least is 1): give 1, or use the cgroupfs driver, which keeps 0")
+		}
 		props = append(props, prop("TasksMax", limitOrInfinity(*p.Limit)))
 	}
 	if b := r.BlockIO; b != nil && b.Weight != nil {
 		props = append(props, prop("IOWeight", blkioToIOWeight(*b.Weight)))
 	}
-	props = append(props, unifiedProperties(r.Unified, idle)...)
+	up, err := unifiedProperties(r.Unified, dir, idle)
+	if err != nil {
+		return nil, err
+	}
+	props = append(props, up...)
 	props = append(props, deviceProperties(r.Devices)...)
 	return props, nil
+}
+
+// cpuMaxProperties converts a cpu.max value ("max", "QUOTA", "max 100000",
+// "QUOTA PERIOD") to CPUQuotaPerSecUSec, and CPUQuotaPeriodUSec when it
+// has a period; a quota alone is per the current period of dir.
+func cpuMaxProperties(v, dir string) ([]sddbus.Property, error) {
+	f := strings.Fields(v)
+	if len(f) < 1 || len(f) > 2 {
+		return nil, errors.New(`want "QUOTA [PERIOD]", QUOTA a number of µs or max`)
+	}
+	quota := int64(-1)
+	if f[0] != "max" {
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("quota %q is not a positive number of µs or max", f[0])
+		}
+		quota = n
+	}
+	period := uint64(100000)
+	var props []sddbus.Property
+	if len(f) == 2 {
+		n, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("period %q is not a positive number of µs", f[1])
+		}
+		period = n
+		props = append(props, prop("CPUQuotaPeriodUSec", period))
+	} else if p, ok := currentPeriod(dir); ok {
+		period = p
+	}
+	return append([]sddbus.Property{prop("CPUQuotaPerSecUSec", quotaPerSec(quota, period))}, props...), nil
 }
 
 // quotaPerSec is systemd's CPUQuotaPerSecUSec for a quota per period (both
@@ -211,12 +282,17 @@ func listMask(s string) ([]byte, error) {
 
 // unifiedProperties converts the resources.unified keys systemd has a
 // property for; the files are written as well (and check the values).
-// With idle (CPUWeight is already idle), cpu.weight is dropped.
-func unifiedProperties(u map[string]string, idle bool) []sddbus.Property {
+// With idle (CPUWeight is already idle), cpu.weight is dropped. cpu.max
+// ("QUOTA [PERIOD]") is CPUQuotaPerSecUSec (and CPUQuotaPeriodUSec), a
+// quota alone taken per the unit's current period (dir); cpuset.cpus and
+// cpuset.mems are AllowedCPUs and AllowedMemoryNodes. Without them systemd
+// would keep, and re-apply, what the unit was started with.
+func unifiedProperties(u map[string]string, dir string, idle bool) ([]sddbus.Property, error) {
 	names := map[string]string{
 		"memory.max": "MemoryMax", "memory.high": "MemoryHigh", "memory.low": "MemoryLow",
 		"memory.min": "MemoryMin", "memory.swap.max": "MemorySwapMax", "pids.max": "TasksMax",
 		"cpu.weight": "CPUWeight", "io.weight": "IOWeight",
+		"cpu.max": "CPUQuotaPerSecUSec", "cpuset.cpus": "AllowedCPUs", "cpuset.mems": "AllowedMemoryNodes",
 	}
 	keys := make([]string, 0, len(u))
 	for k := range u {
@@ -234,6 +310,25 @@ func unifiedProperties(u map[string]string, idle bool) []sddbus.Property {
 			warnf("unable to apply both cpu.weight and cpu.idle to systemd, ignoring cpu.weight")
 			continue
 		}
+		switch k {
+		case "cpu.max":
+			cp, err := cpuMaxProperties(v, dir)
+			if err != nil {
+				return nil, fmt.Errorf("unified %s %q: %w", k, v, err)
+			}
+			props = append(props, cp...)
+			continue
+		case "cpuset.cpus", "cpuset.mems":
+			if v == "" {
+				continue
+			}
+			mask, err := listMask(v)
+			if err != nil {
+				return nil, fmt.Errorf("unified %s %q: %w", k, v, err)
+			}
+			props = append(props, prop(name, mask))
+			continue
+		}
 		if k == "io.weight" {
 			v = strings.TrimPrefix(v, "default ")
 		}
@@ -243,7 +338,7 @@ func unifiedProperties(u map[string]string, idle bool) []sddbus.Property {
 			props = append(props, prop(name, n))
 		}
 	}
-	return props
+	return props, nil
 }
 
 // AnnotationPrefix marks annotations that are unit properties:

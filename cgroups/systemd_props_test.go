@@ -3,6 +3,7 @@ package cgroups
 import (
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -244,5 +245,74 @@ func TestParseSystemdVersion(t *testing.T) {
 		if got := parseSystemdVersion(in); got != want {
 			t.Errorf("parseSystemdVersion(%s) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+func TestSystemdPropertiesUnifiedCPU(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/cpu.max", []byte("500000 1000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		unified map[string]string
+		dir     string
+		want    map[string]any
+	}{
+		{map[string]string{"cpu.max": "max 100000"}, "", map[string]any{"CPUQuotaPerSecUSec": uint64(math.MaxUint64), "CPUQuotaPeriodUSec": uint64(100000)}},
+		{map[string]string{"cpu.max": "50000 200000"}, "", map[string]any{"CPUQuotaPerSecUSec": uint64(250000), "CPUQuotaPeriodUSec": uint64(200000)}},
+		// A quota alone is per the current period (1 s here).
+		{map[string]string{"cpu.max": "300000"}, dir, map[string]any{"CPUQuotaPerSecUSec": uint64(300000)}},
+		{map[string]string{"cpuset.cpus": "1", "cpuset.mems": "0"}, "", map[string]any{"AllowedCPUs": []byte{2}, "AllowedMemoryNodes": []byte{1}}},
+	} {
+		props, err := systemdProperties(&Resources{Unified: tc.unified}, tc.dir, true)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.unified, err)
+		}
+		if got := propMap(t, props); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%v: got %v, want %v", tc.unified, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "x 100000", "100 0", "1 2 3", "-5"} {
+		if _, err := systemdProperties(&Resources{Unified: map[string]string{"cpu.max": bad}}, "", false); err == nil {
+			t.Errorf("cpu.max %q: no error", bad)
+		}
+	}
+}
+
+func TestSystemdPropertiesPidsZero(t *testing.T) {
+	_, err := systemdProperties(&Resources{Pids: &Pids{Limit: i64p(0)}}, "", false)
+	if err == nil || !strings.Contains(err.Error(), "systemd has no TasksMax 0") {
+		t.Errorf("pids limit 0: %v", err)
+	}
+}
+
+func TestWithCurrentQuota(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/cpu.max", []byte("500000 1000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &Resources{CPU: &CPU{Period: u64p(900000)}}
+	got := withCurrentQuota(r, dir)
+	if got.CPU.Quota == nil || *got.CPU.Quota != 500000 || *got.CPU.Period != 900000 || r.CPU.Quota != nil {
+		t.Errorf("period alone: %+v (argument now %+v)", got.CPU, r.CPU)
+	}
+	props, err := systemdProperties(got, dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 500000 per 900 ms is 555.6 ms a second: 560 ms in systemd's 10 ms.
+	if m := propMap(t, props); m["CPUQuotaPerSecUSec"] != uint64(560000) || m["CPUQuotaPeriodUSec"] != uint64(900000) {
+		t.Errorf("properties %v", m)
+	}
+	if err := os.WriteFile(dir+"/cpu.max", []byte("max 100000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := withCurrentQuota(r, dir); got.CPU.Quota == nil || *got.CPU.Quota != -1 {
+		t.Errorf("max: %+v", got.CPU)
+	}
+	// Given a quota, or no cgroup yet: as it was.
+	q := &Resources{CPU: &CPU{Period: u64p(900000), Quota: i64p(1000)}}
+	if withCurrentQuota(q, dir) != q || withCurrentQuota(r, "") != r {
+		t.Error("changed what needs no change")
 	}
 }
