@@ -16,7 +16,7 @@ import (
 // Delegate=yes, and the limits systemd has properties for
 // (systemd_props.go). Everything else goes through the v2 manager on the
 // unit's cgroup directory: the files systemd has no property for, the
-// exact values where systemd rounds, freeze, stats, pids and kill.
+// same values for those it has, freeze, stats, pids and kill.
 //
 // A scope cannot be started without a process in it, so this manager
 // cannot make the cgroup before init exists, as the cgroupfs managers do:
@@ -168,7 +168,7 @@ func (m *systemdManager) Apply(pid int) error {
 		return err
 	}
 	if m.res != nil {
-		res := m.res
+		res := roundedQuota(m.res, "")
 		m.res = nil
 		if m.idleWeight && wantsIdle(res) {
 			res = withoutWeight(res)
@@ -267,7 +267,7 @@ func (m *systemdManager) Set(r *Resources) error {
 			return v2Hint(err, "memory")
 		}
 	}
-	r = withCurrentQuota(r, m.path)
+	r = roundedQuota(withCurrentQuota(r, m.path), m.path)
 	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
 	defer cancel()
 	var conn *sddbus.Conn

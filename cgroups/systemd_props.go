@@ -22,9 +22,10 @@ import (
 // MemorySwapMax, CPUWeight, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec,
 // AllowedCPUs, AllowedMemoryNodes, TasksMax, IOWeight, DevicePolicy and
 // DeviceAllow. Every value is then also written to the cgroup files by the
-// v2 code (exact where systemd rounds, as it does the CPU quota to 10 ms
-// per second), with everything systemd has no property for (cpu burst and
-// idle, io.max, hugetlb, rdma, misc, the rest of resources.unified).
+// v2 code (the CPU quota as systemd rounds it, to 10 ms a second, so that
+// unit and file agree, as with runc), with everything systemd has no
+// property for (cpu burst, io.max, hugetlb, rdma, misc, the rest of
+// resources.unified).
 
 // infinity is systemd's "no limit" for the uint64 properties.
 const infinity = math.MaxUint64
@@ -105,6 +106,33 @@ func withCurrentQuota(r *Resources, dir string) *Resources {
 	}
 	c, cpu := *r, *r.CPU
 	cpu.Quota = &quota
+	c.CPU = &cpu
+	return &c
+}
+
+// roundedQuota is r with its CPU quota as systemd holds it (a copy where
+// that differs): CPUQuotaPerSecUSec is kept in 10 ms a second, so a quota
+// of 500000 per 900000 µs is 560 ms a second, which systemd writes as
+// 504000. The cgroup file gets that value too, as runc does, so that the
+// unit, the file and what systemd writes again on a reload agree (runc
+// 1.5.1's update.bats expects it). The period is r's, else dir's, else
+// systemd's default of 100 ms.
+func roundedQuota(r *Resources, dir string) *Resources {
+	if r == nil || r.CPU == nil || r.CPU.Quota == nil || *r.CPU.Quota <= 0 {
+		return r
+	}
+	period := uint64(100000)
+	if r.CPU.Period != nil {
+		period = *r.CPU.Period
+	} else if p, ok := currentPeriod(dir); ok {
+		period = p
+	}
+	q := int64(quotaPerSec(*r.CPU.Quota, period) * period / 1000000)
+	if q == *r.CPU.Quota {
+		return r
+	}
+	c, cpu := *r, *r.CPU
+	cpu.Quota = &q
 	c.CPU = &cpu
 	return &c
 }

@@ -316,3 +316,28 @@ func TestWithCurrentQuota(t *testing.T) {
 		t.Error("changed what needs no change")
 	}
 }
+
+func TestRoundedQuota(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/cpu.max", []byte("max 900000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cpu  CPU
+		dir  string
+		want int64
+	}{
+		{CPU{Quota: i64p(500000), Period: u64p(900000)}, "", 504000}, // 560 ms a second
+		{CPU{Quota: i64p(600000), Period: u64p(900000)}, "", 603000}, // 670 ms
+		{CPU{Quota: i64p(50000), Period: u64p(100000)}, "", 50000},   // exact
+		{CPU{Quota: i64p(1234)}, "", 2000},                           // default period: 20 ms
+		{CPU{Quota: i64p(500000)}, dir, 504000},                      // the cgroup's period
+		{CPU{Quota: i64p(-1), Period: u64p(900000)}, "", -1},
+	} {
+		r := &Resources{CPU: &tc.cpu}
+		before := *tc.cpu.Quota
+		if got := roundedQuota(r, tc.dir); *got.CPU.Quota != tc.want || *r.CPU.Quota != before {
+			t.Errorf("%+v: quota %d (argument now %d), want %d", tc.cpu, *got.CPU.Quota, *r.CPU.Quota, tc.want)
+		}
+	}
+}

@@ -254,6 +254,14 @@ wait_for_go() {
 	[ "$(show "$UNIT" TasksMax)" = 30 ]
 	[ "$(show "$UNIT" MemoryMax)" = 134217728 ]
 	[ "$(cat "$dir/memory.max")" = 134217728 ]
+	# A period alone keeps the quota; the unit and the file hold it as
+	# systemd rounds it (10 ms a second): 20000 per 900 ms is 22.2 ms a
+	# second, so 30 ms, 27000 per 900 ms (runc 1.5 writes the same).
+	run sd update --cpu-period 900000 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(show "$UNIT" CPUQuotaPerSecUSec)" = 30ms ]
+	[ "$(cat "$dir/cpu.max")" = "27000 900000" ]
 }
 
 @test "systemd: cpu idle is CPUWeight idle (systemd 252+), a weight asked with it is dropped with a warning; a weight alone ends idle" {
