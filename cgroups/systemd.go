@@ -135,6 +135,15 @@ func (m *systemdManager) Apply(pid int) error {
 	if pid == -1 {
 		return nil
 	}
+	if !m.cfg.User {
+		// A cgroup left where the unit's will be, frozen: systemd would
+		// put init in it, and init would stop there and the create hang.
+		// Refused before the unit exists, and left as it is (not ours).
+		dir := unifiedMountpoint + systemdCgroupPath(m.cfg.Unit)
+		if st, err := stateV2(dir); err == nil && st != Thawed {
+			return fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", dir, st)
+		}
+	}
 	m.idleWeight = systemdVersion(conn) >= systemdIdleVersion
 	props, err := m.unitProperties(pid)
 	if err != nil {

@@ -351,6 +351,21 @@ wait_for_go() {
 	unit_gone "$UNIT"
 }
 
+@test "systemd: a frozen cgroup where the scope would be fails create (no hang), in runc's words, and is left alone" {
+	dir=/sys/fs/cgroup/system.slice/$UNIT
+	mkdir "$dir"
+	echo 1 >"$dir/cgroup.freeze"
+	sd_create "$CID"
+	echo "$output"
+	local st=$status
+	[ -d "$dir" ] && [ "$(cat "$dir/cgroup.freeze")" = 1 ]
+	rmdir "$dir"
+	[ "$st" -ne 0 ]
+	[[ "$output" == *"unexpectedly frozen"* ]]
+	[ "$(show "$UNIT" ActiveState)" = inactive ]
+	[ ! -e "$ROOT/$CID" ]
+}
+
 @test "systemd: bad cgroupsPaths fail at create and leave nothing" {
 	wait_for_go
 	for p in "system.slice:xrttest" "system:xrttest:$CID" "system.scope:xrttest:$CID" "a--b.slice:xrttest:$CID"; do
