@@ -271,12 +271,14 @@ func (m *systemdManager) Set(r *Resources) error {
 	}
 	// checkBeforeUpdate refuses before systemd sees the limit: once
 	// MemoryMax is set, the kernel reclaims or OOM-kills at once.
+	// The unit's cgroup directory (m.path is its path in the hierarchy).
+	dir := m.v2.dir
 	if mem := r.Memory; mem != nil {
-		if err := checkUsage(m.path, "memory.current", "memory.swap.current", mem); err != nil {
+		if err := checkUsage(dir, "memory.current", "memory.swap.current", mem); err != nil {
 			return v2Hint(err, "memory")
 		}
 	}
-	r = roundedQuota(withCurrentQuota(r, m.path), m.path)
+	r = roundedQuota(withCurrentQuota(r, dir), dir)
 	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
 	defer cancel()
 	var conn *sddbus.Conn
@@ -288,7 +290,7 @@ func (m *systemdManager) Set(r *Resources) error {
 		}
 		m.idleWeight = systemdVersion(conn) >= systemdIdleVersion
 	}
-	props, err := systemdProperties(r, m.path, m.idleWeight)
+	props, err := systemdProperties(r, dir, m.idleWeight)
 	if err != nil {
 		return err
 	}
