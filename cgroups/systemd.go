@@ -278,7 +278,7 @@ func (m *systemdManager) Set(r *Resources) error {
 			return v2Hint(err, "memory")
 		}
 	}
-	r = roundedQuota(withCurrentQuota(r, dir), dir)
+	r = roundedQuota(withCurrentPeriod(withCurrentQuota(r, dir), dir), dir)
 	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
 	defer cancel()
 	var conn *sddbus.Conn

@@ -110,6 +110,26 @@ func withCurrentQuota(r *Resources, dir string) *Resources {
 	return &c
 }
 
+// withCurrentPeriod is r with the period of dir's cpu.max where r sets a
+// quota without a period (a copy; r itself otherwise). For an unlimited
+// quota systemd writes its default period ("max 100000"), whatever the
+// unit's CPUQuotaPeriodUSec: the period goes with the quota, to the unit
+// and then to the file, so that `update --cpu-quota -1` keeps the period
+// as runc's does (runc 1.5.1's update.bats, cpu limits, under systemd).
+func withCurrentPeriod(r *Resources, dir string) *Resources {
+	if r.CPU == nil || r.CPU.Quota == nil || r.CPU.Period != nil {
+		return r
+	}
+	p, ok := currentPeriod(dir)
+	if !ok {
+		return r
+	}
+	c, cpu := *r, *r.CPU
+	cpu.Period = &p
+	c.CPU = &cpu
+	return &c
+}
+
 // roundedQuota is r with its CPU quota as systemd holds it (a copy where
 // that differs): CPUQuotaPerSecUSec is kept in 10 ms a second, so a quota
 // of 500000 per 900000 µs is 560 ms a second, which systemd writes as

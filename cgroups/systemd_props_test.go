@@ -317,6 +317,29 @@ func TestWithCurrentQuota(t *testing.T) {
 	}
 }
 
+func TestWithCurrentPeriod(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/cpu.max", []byte("603000 900000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &Resources{CPU: &CPU{Quota: i64p(-1)}}
+	got := withCurrentPeriod(r, dir)
+	if got.CPU.Period == nil || *got.CPU.Period != 900000 || *got.CPU.Quota != -1 || r.CPU.Period != nil {
+		t.Errorf("quota alone: %+v (argument now %+v)", got.CPU, r.CPU)
+	}
+	props, err := systemdProperties(got, dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := propMap(t, props); m["CPUQuotaPeriodUSec"] != uint64(900000) {
+		t.Errorf("properties %v", m)
+	}
+	q := &Resources{CPU: &CPU{Quota: i64p(1000), Period: u64p(100000)}}
+	if withCurrentPeriod(q, dir) != q || withCurrentPeriod(r, "") != r {
+		t.Error("changed what needs no change")
+	}
+}
+
 func TestRoundedQuota(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(dir+"/cpu.max", []byte("max 900000\n"), 0o644); err != nil {
