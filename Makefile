@@ -21,7 +21,9 @@
 #                     ./xrt side by side (tests/v2/runc-suite.sh), as root
 #   make test-systemd the systemd cgroup driver's tests in a qemu guest with
 #                     systemd as PID 1 on cgroup v2 (xrt, then runc to
-#                     compare; RUNC= skips runc); fails if the guest does not boot
+#                     compare; RUNC= skips runc; SYSTEMD_BATS picks files,
+#                     SYSTEMD_RESULTS=DIR keeps the TAP, DIR must exist);
+#                     fails if the guest does not boot
 
 GO          ?= go
 # `make test-systemd RUNC=` skips the runc comparison in the guest.
@@ -80,7 +82,10 @@ SYSTEMD_VM_TIMEOUT ?= 1800
 test-systemd: xrt testbin
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make test-systemd: the guest needs root (qemu, 9p passthrough)" >&2; exit 1; fi
 	tests/v2vm-systemd/run.sh --share $(CURDIR) --cwd $(CURDIR) --timeout $(SYSTEMD_VM_TIMEOUT) \
-		$(if $(RUNC_SET),-e RUNC=$(RUNC)) -- tests/v2vm-systemd/guest-tests.sh
+		$(if $(RUNC_SET),-e RUNC=$(RUNC)) \
+		$(if $(SYSTEMD_BATS),-e "SYSTEMD_BATS=$(SYSTEMD_BATS)") \
+		$(if $(SYSTEMD_RESULTS),--share $(SYSTEMD_RESULTS) -e SYSTEMD_RESULTS=$(SYSTEMD_RESULTS)) \
+		-- tests/v2vm-systemd/guest-tests.sh
 
 # Not part of "test": it boots a guest (qemu, Debian's kernel; 10-15
 # minutes under TCG). V2_BATS picks the bats files, V2VM the harness.

@@ -3,6 +3,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -57,10 +58,23 @@ func validateCPU(c *CPU) error {
 	return nil
 }
 
-// sharesToWeight maps cgroup v1 cpu.shares [2..262144] linearly onto
-// cgroup v2 cpu.weight [1..10000]: 1024 (the default shares) gives 39.
+// sharesToWeight maps cgroup v1 cpu.shares [2..262144] onto cgroup v2
+// cpu.weight [1..10000] as runc 1.3.2 and later, crun and Kubernetes do
+// (KEP-2254's revision): a quadratic in l = log2(shares) for the exponent
+// of ten, chosen so that the ends and the defaults meet (2 -> 1,
+// 1024 -> 100, 262144 -> 10000), rounded up. The old linear map gave
+// 1024 shares a weight of 39, well below v2's default of 100, so a
+// container that asked for the default got less than its neighbours.
 func sharesToWeight(shares uint64) uint64 {
-	return 1 + (shares-minShares)*9999/(maxShares-minShares)
+	switch {
+	case shares <= minShares:
+		return 1
+	case shares >= maxShares:
+		return 10000
+	}
+	l := math.Log2(float64(shares))
+	e := (l*l+125*l)/612 - 7.0/34
+	return uint64(math.Ceil(math.Pow(10, e)))
 }
 
 // writePair writes two files in order a then b; if a is refused with

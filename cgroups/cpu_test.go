@@ -3,10 +3,25 @@ package cgroups
 import "testing"
 
 func TestSharesToWeight(t *testing.T) {
-	for shares, want := range map[uint64]uint64{2: 1, 1024: 39, 512: 20, 2048: 79, 262144: 10000} {
+	// The ends and v1's default meet v2's (2, 1024, 262144 -> 1, 100,
+	// 10000); the values between are those runc 1.5's update.bats
+	// expects (100 -> 17, 200 -> 29) and runc's Go conversion gives.
+	for shares, want := range map[uint64]uint64{
+		0: 1, 1: 1, 2: 1, 3: 2, 100: 17, 200: 29, 256: 35, 384: 47, 512: 59,
+		1024: 100, 2048: 174, 4096: 303, 262143: 10000, 262144: 10000, 1 << 20: 10000,
+	} {
 		if got := sharesToWeight(shares); got != want {
 			t.Errorf("sharesToWeight(%d) = %d, want %d", shares, got, want)
 		}
+	}
+	// Never decreasing, never outside cpu.weight's range.
+	prev := uint64(1)
+	for s := uint64(minShares); s <= maxShares; s++ {
+		w := sharesToWeight(s)
+		if w < prev || w < 1 || w > 10000 {
+			t.Fatalf("sharesToWeight(%d) = %d after %d", s, w, prev)
+		}
+		prev = w
 	}
 }
 
@@ -54,7 +69,7 @@ func TestCPUV2(t *testing.T) {
 	if err := v.Set(&Resources{CPU: &CPU{Shares: ptr(uint64(1024)), Quota: ptr(int64(20000)), Period: ptr(uint64(50000)), Burst: ptr(uint64(100))}}); err != nil {
 		t.Fatal(err)
 	}
-	wantWrites(t, w, "xrt/c1/cpu.weight=39", "xrt/c1/cpu.max=20000 50000", "xrt/c1/cpu.max.burst=100")
+	wantWrites(t, w, "xrt/c1/cpu.weight=100", "xrt/c1/cpu.max=20000 50000", "xrt/c1/cpu.max.burst=100")
 	// Quota alone keeps the period; -1 is max.
 	if err := v.Set(&Resources{CPU: &CPU{Quota: ptr(int64(-1))}}); err != nil {
 		t.Fatal(err)

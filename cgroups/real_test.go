@@ -567,7 +567,7 @@ func TestRealUpdate(t *testing.T) {
 
 	set(&Resources{CPU: &CPU{Shares: ptr(uint64(512)), Quota: ptr(int64(50000)), Period: ptr(uint64(100000)), Cpus: "0", Mems: "0"}})
 	if v2 {
-		check("cpu", "", "cpu.weight", "20")
+		check("cpu", "", "cpu.weight", "59")
 		check("cpu", "", "cpu.max", "50000 100000")
 	} else {
 		check("cpu", "cpu.shares", "", "512")

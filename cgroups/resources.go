@@ -43,7 +43,7 @@ type Memory struct {
 
 // CPU limits: the cpu controller and cpuset.
 type CPU struct {
-	Shares          *uint64 // 2..262144; v2: cpu.weight = 1 + (shares-2)*9999/262142
+	Shares          *uint64 // 2..262144; v2: cpu.weight from sharesToWeight (1024 -> 100)
 	Quota           *int64  // µs per period; -1 = unlimited, else >= 1000
 	Burst           *uint64 // µs, <= Quota
 	Period          *uint64 // µs, 1000..1000000

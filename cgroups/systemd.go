@@ -16,7 +16,7 @@ import (
 // Delegate=yes, and the limits systemd has properties for
 // (systemd_props.go). Everything else goes through the v2 manager on the
 // unit's cgroup directory: the files systemd has no property for, the
-// exact values where systemd rounds, freeze, stats, pids and kill.
+// same values for those it has, freeze, stats, pids and kill.
 //
 // A scope cannot be started without a process in it, so this manager
 // cannot make the cgroup before init exists, as the cgroupfs managers do:
@@ -52,6 +52,8 @@ type systemdManager struct {
 	v2   *v2Manager
 	// res: limits Set before the unit exists, for Apply(pid).
 	res *Resources
+	// idleWeight: systemd takes CPUWeight idle (asked when it matters).
+	idleWeight bool
 }
 
 // NewSystemd returns the manager of a container unit that Apply(pid) will
@@ -133,6 +135,16 @@ func (m *systemdManager) Apply(pid int) error {
 	if pid == -1 {
 		return nil
 	}
+	if !m.cfg.User {
+		// A cgroup left where the unit's will be, frozen: systemd would
+		// put init in it, and init would stop there and the create hang.
+		// Refused before the unit exists, and left as it is (not ours).
+		dir := unifiedMountpoint + systemdCgroupPath(m.cfg.Unit)
+		if st, err := stateV2(dir); err == nil && st != Thawed {
+			return fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", dir, st)
+		}
+	}
+	m.idleWeight = systemdVersion(conn) >= systemdIdleVersion
 	props, err := m.unitProperties(pid)
 	if err != nil {
 		return err
@@ -165,8 +177,11 @@ func (m *systemdManager) Apply(pid int) error {
 		return err
 	}
 	if m.res != nil {
-		res := m.res
+		res := roundedQuota(m.res, "")
 		m.res = nil
+		if m.idleWeight && wantsIdle(res) {
+			res = withoutWeight(res)
+		}
 		return m.v2.Set(res)
 	}
 	return nil
@@ -193,7 +208,7 @@ func (m *systemdManager) unitProperties(pid int) ([]sddbus.Property, error) {
 	} else {
 		props = append(props, sddbus.PropSlice(u.Slice), prop("Delegate", true), sddbus.PropPids(uint32(pid)))
 	}
-	limits, err := systemdProperties(m.res, "")
+	limits, err := systemdProperties(m.res, "", m.idleWeight)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +233,7 @@ func startUnit(ctx context.Context, conn *sddbus.Conn, unit string, props []sddb
 					continue
 				}
 			}
-			return fmt.Errorf("systemd unit %s already exists and is active: another container uses this cgroupsPath (give this one its own name, or stop it: systemctl stop %s): %w", unit, unit, err)
+			return fmt.Errorf("container's cgroup is not empty: systemd unit %s already exists and is active: another container uses this cgroupsPath (give this one its own name, or stop it: systemctl stop %s): %w", unit, unit, err)
 		}
 		return fmt.Errorf("systemd: start transient unit %s: %w", unit, err)
 	}
@@ -248,26 +263,49 @@ func (m *systemdManager) Set(r *Resources) error {
 	}
 	if m.v2 == nil {
 		// Checked now (bad input fails before init exists), applied by Apply.
-		if _, err := systemdProperties(r, ""); err != nil {
+		if _, err := systemdProperties(r, "", false); err != nil {
 			return err
 		}
 		m.res = r
 		return nil
 	}
-	props, err := systemdProperties(r, m.path)
+	// checkBeforeUpdate refuses before systemd sees the limit: once
+	// MemoryMax is set, the kernel reclaims or OOM-kills at once.
+	// The unit's cgroup directory (m.path is its path in the hierarchy).
+	dir := m.v2.dir
+	if mem := r.Memory; mem != nil {
+		if err := checkUsage(dir, "memory.current", "memory.swap.current", mem); err != nil {
+			return v2Hint(err, "memory")
+		}
+	}
+	r = roundedQuota(withCurrentPeriod(withCurrentQuota(r, dir), dir), dir)
+	ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
+	defer cancel()
+	var conn *sddbus.Conn
+	if wantsIdle(r) {
+		// Whether systemd takes an idle CPUWeight decides the properties.
+		var err error
+		if conn, err = m.dial(ctx); err != nil {
+			return err
+		}
+		m.idleWeight = systemdVersion(conn) >= systemdIdleVersion
+	}
+	props, err := systemdProperties(r, dir, m.idleWeight)
 	if err != nil {
 		return err
 	}
 	if len(props) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), dbusTimeout)
-		defer cancel()
-		conn, err := m.dial(ctx)
-		if err != nil {
-			return err
+		if conn == nil {
+			if conn, err = m.dial(ctx); err != nil {
+				return err
+			}
 		}
 		if err := conn.SetUnitPropertiesContext(ctx, m.cfg.Unit.Unit, true, props...); err != nil {
 			return fmt.Errorf("systemd: set the properties of unit %s: %w", m.cfg.Unit.Unit, err)
 		}
+	}
+	if m.idleWeight && wantsIdle(r) {
+		r = withoutWeight(r)
 	}
 	return m.v2.Set(r)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
@@ -118,4 +119,29 @@ func dbusName(err error) string {
 		return pe.Name
 	}
 	return ""
+}
+
+// systemdVersion is the manager's version number ("252" of
+// "252.39-1~deb12u2"), 0 when it cannot be read.
+func systemdVersion(c *sddbus.Conn) int {
+	v, err := c.GetManagerProperty("Version")
+	if err != nil {
+		return 0
+	}
+	return parseSystemdVersion(v)
+}
+
+// parseSystemdVersion reads the leading number of a systemd version as
+// D-Bus gives it, quoted ("\"252.39-1~deb12u2\"", "\"v256-rc1\""); 0 if none.
+func parseSystemdVersion(v string) int {
+	v = strings.TrimPrefix(strings.Trim(v, `"`), "v")
+	end := 0
+	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(v[:end])
+	if err != nil {
+		return 0
+	}
+	return n
 }

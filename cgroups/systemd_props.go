@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -21,9 +22,10 @@ import (
 // MemorySwapMax, CPUWeight, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec,
 // AllowedCPUs, AllowedMemoryNodes, TasksMax, IOWeight, DevicePolicy and
 // DeviceAllow. Every value is then also written to the cgroup files by the
-// v2 code (exact where systemd rounds, as it does the CPU quota to 10 ms
-// per second), with everything systemd has no property for (cpu burst and
-// idle, io.max, hugetlb, rdma, misc, the rest of resources.unified).
+// v2 code (the CPU quota as systemd rounds it, to 10 ms a second, so that
+// unit and file agree, as with runc), with everything systemd has no
+// property for (cpu burst, io.max, hugetlb, rdma, misc, the rest of
+// resources.unified).
 
 // infinity is systemd's "no limit" for the uint64 properties.
 const infinity = math.MaxUint64
@@ -39,14 +41,137 @@ func limitOrInfinity(n int64) uint64 {
 	return uint64(n)
 }
 
+// systemdIdleVersion is the first systemd whose CPUWeight takes "idle"
+// (0 over D-Bus): it writes cpu.idle 1 for it, and cpu.idle 0 with any
+// other weight, so that an idle group is a unit setting that systemd
+// keeps (and re-applies) like the others.
+const systemdIdleVersion = 252
+
+// wantsIdle reports whether r makes the group idle: cpu.idle 1, from the
+// cpu resources or resources.unified.
+func wantsIdle(r *Resources) bool {
+	if r == nil {
+		return false
+	}
+	if r.CPU != nil && r.CPU.Idle != nil && *r.CPU.Idle == 1 {
+		return true
+	}
+	return strings.TrimSpace(r.Unified["cpu.idle"]) == "1"
+}
+
+// withoutWeight is r (a copy where it differs) without the settings that
+// make a cpu.weight (the shares, a unified cpu.weight): an idle group has
+// no weight, and the kernel refuses to write one to it (EINVAL).
+func withoutWeight(r *Resources) *Resources {
+	c := *r
+	if r.CPU != nil && r.CPU.Shares != nil {
+		cpu := *r.CPU
+		cpu.Shares = nil
+		c.CPU = &cpu
+	}
+	if _, ok := r.Unified["cpu.weight"]; ok {
+		c.Unified = make(map[string]string, len(r.Unified))
+		for k, v := range r.Unified {
+			if k != "cpu.weight" {
+				c.Unified[k] = v
+			}
+		}
+	}
+	return &c
+}
+
+// withCurrentQuota is r with the quota of dir's cpu.max where r sets a
+// period without a quota (a copy; r itself otherwise). systemd keeps the
+// quota per second, not per period: a new period alone would have it
+// write another quota (500000 per 1 s becomes 450000 per 900 ms), and
+// the unit's CPUQuotaPerSecUSec would no longer say what the file holds.
+// runc's update sends the whole of the container's resources, so the
+// quota goes with the period there too.
+func withCurrentQuota(r *Resources, dir string) *Resources {
+	if r.CPU == nil || r.CPU.Period == nil || r.CPU.Quota != nil || dir == "" {
+		return r
+	}
+	s, err := readTrim(dir, "cpu.max")
+	if err != nil {
+		return r
+	}
+	q, _, _ := strings.Cut(s, " ")
+	quota := int64(-1)
+	if q != "max" {
+		n, err := strconv.ParseInt(q, 10, 64)
+		if err != nil {
+			return r
+		}
+		quota = n
+	}
+	c, cpu := *r, *r.CPU
+	cpu.Quota = &quota
+	c.CPU = &cpu
+	return &c
+}
+
+// withCurrentPeriod is r with the period of dir's cpu.max where r sets a
+// quota without a period (a copy; r itself otherwise). For an unlimited
+// quota systemd writes its default period ("max 100000"), whatever the
+// unit's CPUQuotaPeriodUSec: the period goes with the quota, to the unit
+// and then to the file, so that `update --cpu-quota -1` keeps the period
+// as runc's does (runc 1.5.1's update.bats, cpu limits, under systemd).
+func withCurrentPeriod(r *Resources, dir string) *Resources {
+	if r.CPU == nil || r.CPU.Quota == nil || r.CPU.Period != nil {
+		return r
+	}
+	p, ok := currentPeriod(dir)
+	if !ok {
+		return r
+	}
+	c, cpu := *r, *r.CPU
+	cpu.Period = &p
+	c.CPU = &cpu
+	return &c
+}
+
+// roundedQuota is r with its CPU quota as systemd holds it (a copy where
+// that differs): CPUQuotaPerSecUSec is kept in 10 ms a second, so a quota
+// of 500000 per 900000 µs is 560 ms a second, which systemd writes as
+// 504000. The cgroup file gets that value too, as runc does, so that the
+// unit, the file and what systemd writes again on a reload agree (runc
+// 1.5.1's update.bats expects it). The period is r's, else dir's, else
+// systemd's default of 100 ms.
+func roundedQuota(r *Resources, dir string) *Resources {
+	if r == nil || r.CPU == nil || r.CPU.Quota == nil || *r.CPU.Quota <= 0 {
+		return r
+	}
+	period := uint64(100000)
+	if r.CPU.Period != nil {
+		period = *r.CPU.Period
+	} else if p, ok := currentPeriod(dir); ok {
+		period = p
+	}
+	q := int64(quotaPerSec(*r.CPU.Quota, period) * period / 1000000)
+	if q == *r.CPU.Quota {
+		return r
+	}
+	c, cpu := *r, *r.CPU
+	cpu.Quota = &q
+	c.CPU = &cpu
+	return &c
+}
+
 // systemdProperties converts the non-nil fields of r. dir is the unit's
 // cgroup directory when it exists ("" before the unit is started): a
 // partial update reads the current memory or CPU limit there to convert
-// the other half of a pair.
-func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
+// the other half of a pair. idleWeight says that systemd takes CPUWeight
+// idle (systemdIdleVersion): then an idle group is CPUWeight 0, and a
+// weight asked for with it is dropped with a warning in runc's words (the
+// kernel would refuse it; runc 1.5's update.bats expects them).
+func systemdProperties(r *Resources, dir string, idleWeight bool) ([]sddbus.Property, error) {
 	var props []sddbus.Property
 	if r == nil {
 		return nil, nil
+	}
+	idle := idleWeight && wantsIdle(r)
+	if idle {
+		props = append(props, prop("CPUWeight", uint64(0)))
 	}
 	if m := r.Memory; m != nil {
 		m = liftSwap(m)
@@ -73,7 +198,11 @@ func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
 	}
 	if c := r.CPU; c != nil {
 		if c.Shares != nil {
-			props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
+			if idle {
+				warnf("unable to apply both CPUWeight and CpuIdle to systemd, ignoring CPUWeight")
+			} else {
+				props = append(props, prop("CPUWeight", sharesToWeight(*c.Shares)))
+			}
 		}
 		if c.Quota != nil {
 			period := uint64(100000)
@@ -99,14 +228,54 @@ func systemdProperties(r *Resources, dir string) ([]sddbus.Property, error) {
 		}
 	}
 	if p := r.Pids; p != nil && p.Limit != nil {
+		if *p.Limit == 0 {
+			// runc writes 1 instead; xrt keeps a 0 where it can, as the
+			// runtime-spec asks (tests/runc-suite/exemptions.txt).
+			return nil, errors.New("pids limit 0: systemd has no TasksMax 0 (its least is 1): give 1, or use the cgroupfs driver, which keeps 0")
+		}
 		props = append(props, prop("TasksMax", limitOrInfinity(*p.Limit)))
 	}
 	if b := r.BlockIO; b != nil && b.Weight != nil {
 		props = append(props, prop("IOWeight", blkioToIOWeight(*b.Weight)))
 	}
-	props = append(props, unifiedProperties(r.Unified)...)
+	up, err := unifiedProperties(r.Unified, dir, idle)
+	if err != nil {
+		return nil, err
+	}
+	props = append(props, up...)
 	props = append(props, deviceProperties(r.Devices)...)
 	return props, nil
+}
+
+// cpuMaxProperties converts a cpu.max value ("max", "QUOTA", "max 100000",
+// "QUOTA PERIOD") to CPUQuotaPerSecUSec, and CPUQuotaPeriodUSec when it
+// has a period; a quota alone is per the current period of dir.
+func cpuMaxProperties(v, dir string) ([]sddbus.Property, error) {
+	f := strings.Fields(v)
+	if len(f) < 1 || len(f) > 2 {
+		return nil, errors.New(`want "QUOTA [PERIOD]", QUOTA a number of µs or max`)
+	}
+	quota := int64(-1)
+	if f[0] != "max" {
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("quota %q is not a positive number of µs or max", f[0])
+		}
+		quota = n
+	}
+	period := uint64(100000)
+	var props []sddbus.Property
+	if len(f) == 2 {
+		n, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("period %q is not a positive number of µs", f[1])
+		}
+		period = n
+		props = append(props, prop("CPUQuotaPeriodUSec", period))
+	} else if p, ok := currentPeriod(dir); ok {
+		period = p
+	}
+	return append([]sddbus.Property{prop("CPUQuotaPerSecUSec", quotaPerSec(quota, period))}, props...), nil
 }
 
 // quotaPerSec is systemd's CPUQuotaPerSecUSec for a quota per period (both
@@ -161,11 +330,17 @@ func listMask(s string) ([]byte, error) {
 
 // unifiedProperties converts the resources.unified keys systemd has a
 // property for; the files are written as well (and check the values).
-func unifiedProperties(u map[string]string) []sddbus.Property {
+// With idle (CPUWeight is already idle), cpu.weight is dropped. cpu.max
+// ("QUOTA [PERIOD]") is CPUQuotaPerSecUSec (and CPUQuotaPeriodUSec), a
+// quota alone taken per the unit's current period (dir); cpuset.cpus and
+// cpuset.mems are AllowedCPUs and AllowedMemoryNodes. Without them systemd
+// would keep, and re-apply, what the unit was started with.
+func unifiedProperties(u map[string]string, dir string, idle bool) ([]sddbus.Property, error) {
 	names := map[string]string{
 		"memory.max": "MemoryMax", "memory.high": "MemoryHigh", "memory.low": "MemoryLow",
 		"memory.min": "MemoryMin", "memory.swap.max": "MemorySwapMax", "pids.max": "TasksMax",
 		"cpu.weight": "CPUWeight", "io.weight": "IOWeight",
+		"cpu.max": "CPUQuotaPerSecUSec", "cpuset.cpus": "AllowedCPUs", "cpuset.mems": "AllowedMemoryNodes",
 	}
 	keys := make([]string, 0, len(u))
 	for k := range u {
@@ -179,6 +354,29 @@ func unifiedProperties(u map[string]string) []sddbus.Property {
 			continue
 		}
 		v := strings.TrimSpace(u[k])
+		if k == "cpu.weight" && idle {
+			warnf("unable to apply both cpu.weight and cpu.idle to systemd, ignoring cpu.weight")
+			continue
+		}
+		switch k {
+		case "cpu.max":
+			cp, err := cpuMaxProperties(v, dir)
+			if err != nil {
+				return nil, fmt.Errorf("unified %s %q: %w", k, v, err)
+			}
+			props = append(props, cp...)
+			continue
+		case "cpuset.cpus", "cpuset.mems":
+			if v == "" {
+				continue
+			}
+			mask, err := listMask(v)
+			if err != nil {
+				return nil, fmt.Errorf("unified %s %q: %w", k, v, err)
+			}
+			props = append(props, prop(name, mask))
+			continue
+		}
 		if k == "io.weight" {
 			v = strings.TrimPrefix(v, "default ")
 		}
@@ -188,7 +386,7 @@ func unifiedProperties(u map[string]string) []sddbus.Property {
 			props = append(props, prop(name, n))
 		}
 	}
-	return props
+	return props, nil
 }
 
 // AnnotationPrefix marks annotations that are unit properties:

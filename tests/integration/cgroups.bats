@@ -728,8 +728,8 @@ requires_test_device() {
 	tail -n 3 <<<"$output"
 	[ "$status" -eq 0 ]
 	if is_v2; then
-		# 1 + (384 - 2) * 9999 / (262144 - 2), as runc converts.
-		[ "$(cat "$(cg_dir "$pid" cpu)/cpu.weight")" = 15 ]
+		# 384 shares: weight 47 in runc 1.5's conversion (1024 -> 100).
+		[ "$(cat "$(cg_dir "$pid" cpu)/cpu.weight")" = 47 ]
 	else
 		[ "$(cat "$(cg_dir "$pid" cpu)/cpu.shares")" = 384 ]
 	fi
@@ -886,8 +886,8 @@ block_dev() {
 	requires_v2 "cpu.weight, cpu.max, cpu.max.burst, cpu.idle"
 	update_config '.linux.resources.cpu = {"shares": 512, "quota": 30000, "period": 200000, "burst": 10000}'
 	run_and_wait
-	# 1 + (512 - 2) * 9999 / (262144 - 2)
-	[ "$(cat "$cg/cpu.weight")" = 20 ]
+	# 512 shares: weight 59 in runc 1.5's conversion (1024 -> 100).
+	[ "$(cat "$cg/cpu.weight")" = 59 ]
 	[ "$(cat "$cg/cpu.max")" = "30000 200000" ]
 	[ "$(cat "$cg/cpu.max.burst")" = 10000 ]
 	[ "$(cat "$cg/cpu.idle")" = 0 ]
@@ -997,8 +997,8 @@ block_dev() {
 	[ "$(cat "$cg/memory.max")" = 33554432 ]
 	[ "$(cat "$cg/pids.max")" = 17 ]
 	[ "$(cat "$cg/cpu.max")" = "40000 200000" ]
-	# 1 + (256 - 2) * 9999 / (262144 - 2)
-	[ "$(cat "$cg/cpu.weight")" = 10 ]
+	# 256 shares: weight 35 in runc 1.5's conversion (1024 -> 100).
+	[ "$(cat "$cg/cpu.weight")" = 35 ]
 	[ "$(cat "$cg/cpuset.cpus")" = 0 ]
 	grep -Eq '^Cpus_allowed_list:[[:space:]]+0$' "/proc/$pid/status"
 

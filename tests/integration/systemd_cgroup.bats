@@ -147,7 +147,7 @@ wait_for_go() {
 @test "systemd: limits are unit properties and cgroup files" {
 	update_config '.linux.resources = {
 		"memory": {"limit": 67108864, "reservation": 33554432, "swap": 100663296},
-		"cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"},
+		"cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"},
 		"pids": {"limit": 42},
 		"blockIO": {"weight": 500}
 	}'
@@ -161,7 +161,9 @@ wait_for_go() {
 	[ "$(show "$UNIT" MemoryMax)" = 67108864 ]
 	[ "$(show "$UNIT" MemoryLow)" = 33554432 ]
 	[ "$(show "$UNIT" MemorySwapMax)" = 33554432 ]
-	[ "$(show "$UNIT" CPUWeight)" = 39 ]
+	# 2048 shares: weight 174 in runc 1.5's conversion (1024 -> 100, v2's
+	# default, so not used here); Debian's runc 1.1.5 still gives 79.
+	[ "$(show "$UNIT" CPUWeight)" = 174 ]
 	[ "$(show "$UNIT" CPUQuotaPerSecUSec)" = 500ms ]
 	[ "$(show "$UNIT" AllowedCPUs)" = 0 ]
 	[ "$(show "$UNIT" AllowedMemoryNodes)" = 0 ]
@@ -169,7 +171,7 @@ wait_for_go() {
 	[ "$(cat "$dir/memory.max")" = 67108864 ]
 	[ "$(cat "$dir/memory.low")" = 33554432 ]
 	[ "$(cat "$dir/memory.swap.max")" = 33554432 ]
-	[ "$(cat "$dir/cpu.weight")" = 39 ]
+	[ "$(cat "$dir/cpu.weight")" = 174 ]
 	[ "$(cat "$dir/cpu.max")" = "50000 100000" ]
 	[ "$(cat "$dir/cpuset.cpus")" = 0 ]
 	[ "$(cat "$dir/pids.max")" = 42 ]
@@ -240,17 +242,55 @@ wait_for_go() {
 	[ "$(show "$UNIT" MemoryMax)" = 134217728 ]
 	[ "$(show "$UNIT" TasksMax)" = 20 ]
 	[ "$(show "$UNIT" CPUQuotaPerSecUSec)" = 200ms ]
-	[ "$(show "$UNIT" CPUWeight)" = 20 ]
+	# 512 shares: 59 (runc 1.5; runc 1.1.5 gives 20).
+	[ "$(show "$UNIT" CPUWeight)" = 59 ]
 	[ "$(cat "$dir/memory.max")" = 134217728 ]
 	[ "$(cat "$dir/pids.max")" = 20 ]
 	[ "$(cat "$dir/cpu.max")" = "20000 100000" ]
-	[ "$(cat "$dir/cpu.weight")" = 20 ]
+	[ "$(cat "$dir/cpu.weight")" = 59 ]
 	# Only what was given changes.
 	run sd update --pids-limit 30 "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(show "$UNIT" TasksMax)" = 30 ]
 	[ "$(show "$UNIT" MemoryMax)" = 134217728 ]
 	[ "$(cat "$dir/memory.max")" = 134217728 ]
+	# A period alone keeps the quota; the unit and the file hold it as
+	# systemd rounds it (10 ms a second): 20000 per 900 ms is 22.2 ms a
+	# second, so 30 ms, 27000 per 900 ms (runc 1.5 writes the same).
+	run sd update --cpu-period 900000 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(show "$UNIT" CPUQuotaPerSecUSec)" = 30ms ]
+	[ "$(cat "$dir/cpu.max")" = "27000 900000" ]
+}
+
+@test "systemd: cpu idle is CPUWeight idle (systemd 252+), a weight asked with it is dropped with a warning; a weight alone ends idle" {
+	local v
+	v=$(systemctl --version | awk 'NR == 1 {print $2}')
+	[ "${v%%.*}" -ge 252 ] || skip "systemd $v has no CPUWeight idle"
+	update_config '.linux.resources = {"cpu": {"idle": 1, "shares": 512}}'
+	wait_for_go
+	sd_create "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unable to apply both"* ]]
+	dir=/sys/fs/cgroup/system.slice/$UNIT
+	show "$UNIT" CPUWeight
+	[[ "$(show "$UNIT" CPUWeight)" =~ ^(0|idle)$ ]]
+	[ "$(cat "$dir/cpu.idle")" = 1 ]
+	# 512 shares would be 59: systemd has the idle weight instead.
+	run sd update --cpu-share 512 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(show "$UNIT" CPUWeight)" = 59 ]
+	[ "$(cat "$dir/cpu.idle")" = 0 ]
+	[ "$(cat "$dir/cpu.weight")" = 59 ]
+	run sd update -r - "$CID" <<<'{"unified": {"cpu.idle": "1", "cpu.weight": "8"}}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unable to apply both"* ]]
+	[[ "$(show "$UNIT" CPUWeight)" =~ ^(0|idle)$ ]]
+	[ "$(cat "$dir/cpu.idle")" = 1 ]
 }
 
 @test "systemd: pause freezes the scope's cgroup, resume thaws it; the unit stays active" {
@@ -309,6 +349,21 @@ wait_for_go() {
 	run sd delete --force "$CID"
 	[ "$status" -eq 0 ]
 	unit_gone "$UNIT"
+}
+
+@test "systemd: a frozen cgroup where the scope would be fails create (no hang), in runc's words, and is left alone" {
+	dir=/sys/fs/cgroup/system.slice/$UNIT
+	mkdir "$dir"
+	echo 1 >"$dir/cgroup.freeze"
+	sd_create "$CID"
+	echo "$output"
+	local st=$status
+	[ -d "$dir" ] && [ "$(cat "$dir/cgroup.freeze")" = 1 ]
+	rmdir "$dir"
+	[ "$st" -ne 0 ]
+	[[ "$output" == *"unexpectedly frozen"* ]]
+	[ "$(show "$UNIT" ActiveState)" = inactive ]
+	[ ! -e "$ROOT/$CID" ]
 }
 
 @test "systemd: bad cgroupsPaths fail at create and leave nothing" {
