@@ -96,12 +96,15 @@ func run(conn *parent) error {
 	}
 
 	p := spec.Process
-	if p.Terminal {
-		if cfg.Exec {
-			if _, err := unix.Setsid(); err != nil {
-				return fmt.Errorf("setsid: %w", err)
-			}
+	if cfg.Exec {
+		// Its own session, as init has and as runc's exec'd processes
+		// have: CRIU refuses to dump a session leader outside the
+		// container's PID namespace (runc's checkpoint.bats, after exec).
+		if _, err := unix.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
 		}
+	}
+	if p.Terminal {
 		if err := setupTerminal(p, !cfg.Exec && !joinsNamespace(spec, specs.MountNamespace)); err != nil {
 			return err
 		}
