@@ -57,6 +57,21 @@ ALL_NS=(pid net ipc uts mnt cgroup user)
 	[[ "$output" != *differs* ]]
 }
 
+@test "exec: the process leads its own session, with and without -d (CRIU can dump it)" {
+	start_container
+	# Field 6 of /proc/PID/stat is the session id: the shell's own pid.
+	run xrt exec "$CID" sh -c 'read -r _ _ _ _ _ sid _ </proc/self/stat; echo "$$ $sid"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r pid sid <<<"$output"
+	[ "$pid" = "$sid" ]
+	run xrt exec -d "$CID" sh -c 'read -r _ _ _ _ _ sid _ </proc/self/stat; echo "$$ $sid" >/sid; sleep 1'
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/sid"
+	read -r pid sid <"$BUNDLE/rootfs/sid"
+	[ -n "$pid" ] && [ "$pid" = "$sid" ]
+}
+
 @test "exec: the process is in the init's namespaces and cgroups (seen from the host)" {
 	update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
 	start_container
