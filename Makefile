@@ -13,7 +13,7 @@
 #   make bench-v2     the same in the pure cgroup v2 guest (../shared/v2vm),
 #                     where crun runs; emulated, so ratios only
 #   make soak         1,000 lifecycles and 200 killed creates: nothing may leak
-#   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack)
+#   make fuzz         each fuzz target for FUZZTIME, or FUZZTIME=counts (config.json, mountinfo, layer unpack, quickjson)
 #   make lint         gofmt, go vet, staticcheck (when installed)
 #   make demo         build, then run a busybox container that says hello
 #   make runc-suite-v2 runc's suite (cgroups update events pause delete) in the
@@ -106,14 +106,16 @@ soak: xrt testbin
 # on tmpfs (it writes a layer per input).
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./bundle:FuzzParseValidate ./mountinfo:FuzzGetMountsFromReader \
-	./image/unpack:FuzzApply ./image/unpack:FuzzGzipReader ./image/unpack:FuzzZstdReader
+	./image/unpack:FuzzApply ./image/unpack:FuzzGzipReader ./image/unpack:FuzzZstdReader \
+	./quickjson:FuzzAgreesWithEncodingJSON ./quickjson:FuzzMarshalIsEncodingJSONs
 # FUZZTIME=counts runs each target for a number of inputs instead, about
 # 10 s each here (CI does). A count leaves Go 1.26's fuzz coordinator no
 # deadline to race: with a duration, a worker slow to stop on a loaded
 # machine fails the run with "context deadline exceeded" and no input to
 # blame (go.dev/issue/75804, fixed in Go 1.27).
 FUZZ_COUNTS := FuzzParseValidate=100000x FuzzGetMountsFromReader=100000x \
-	FuzzApply=1000x FuzzGzipReader=60000x FuzzZstdReader=20000x
+	FuzzApply=1000x FuzzGzipReader=60000x FuzzZstdReader=20000x \
+	FuzzAgreesWithEncodingJSON=50000x FuzzMarshalIsEncodingJSONs=150000x
 # Each new interesting input is minimized first, for at most this long.
 FUZZMINTIME ?= 10s
 fuzz:
