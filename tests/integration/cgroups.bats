@@ -1196,3 +1196,34 @@ block_dev() {
 	grep -qx "$dev rbps=max wbps=max riops=333 wiops=444" "$cg/io.max"
 }
 
+@test "cgroups v2: exec joins init's sub-cgroup once the container's cgroup has controllers for its children" {
+	requires_v2 "cgroup.subtree_control"
+	with_cgroupns
+	update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
+	# init is one process, never forking: nothing of it can stay behind in
+	# the container's own cgroup once it has moved to /foo.
+	set_cmd ': >/ready; exec sleep 100000'
+	xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	wait_for_file "$BUNDLE/rootfs/ready"
+	cg=$(cg_dir "$(state_field "$CID" pid)" unified)
+	[ -d "$cg" ]
+	run xrt exec "$CID" cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::/" ]
+	# init and this shell to /foo, then memory for the children: the
+	# container's own cgroup may hold no process any more. Anything of
+	# xrt's exec left there would make the write fail (EBUSY).
+	run xrt exec "$CID" sh -euc 'mkdir /sys/fs/cgroup/foo
+		echo 1 >/sys/fs/cgroup/foo/cgroup.procs; echo $$ >/sys/fs/cgroup/foo/cgroup.procs
+		cat /sys/fs/cgroup/cgroup.procs; echo +memory >/sys/fs/cgroup/cgroup.subtree_control'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qw memory "$cg/cgroup.subtree_control"
+	# runc's cgroups.bats: the exec falls back to init's cgroup (it failed
+	# with EBUSY from CLONE_INTO_CGROUP).
+	run xrt exec "$CID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::/foo" ]
+}
