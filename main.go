@@ -44,7 +44,7 @@ func main() {
 		container.HoldUserns()
 		return
 	}
-	container.RegisterRootCleanup(imagebundle.CleanupRoot)
+	container.RegisterRootCleanup(imagebundle.CleanupRoot, imagebundle.MadeRoot)
 	app := newApp()
 	if err := app.Run(flagsFirst(app, os.Args)); err != nil {
 		if code, ok := err.(exitCode); ok {

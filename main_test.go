@@ -409,13 +409,16 @@ func TestFaststartSharesTheGoDefaults(t *testing.T) {
 		"XRT_STORE_TMP":        image.TmpDir,
 		"XRT_TMP_CREATING":     image.CreatingPrefix,
 		"XRT_TMP_REMOVING":     image.RemovingPrefix,
+		"XRT_FASTDEL_FILE":     container.FastdelFile,
+		"XRT_FASTDEL_MAGIC":    container.FastdelMagic,
+		"XRT_NO_FASTPATH_ENV":  "XRT_NO_FASTPATH", // README.md documents it
 	} {
 		if got, ok := defines[name]; !ok || got != want {
 			t.Errorf("faststart/defaults.h: %s = %q, the Go side has %q", name, got, want)
 		}
 	}
-	if len(defines) != 11 {
-		t.Errorf("defaults.h defines %d names, the test checks 11: check the new ones here", len(defines))
+	if len(defines) != 14 {
+		t.Errorf("defaults.h defines %d names, the test checks 14: check the new ones here", len(defines))
 	}
 }
 

@@ -158,6 +158,10 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err := c.writeJSON(configFile, spec); err != nil {
 		return nil, err
 	}
+	// Before state.json: the C side reads the record only with it.
+	if err := c.writeFastdel(cg, o.NotifySocket != ""); err != nil {
+		return nil, err
+	}
 	if err := c.save(); err != nil {
 		return nil, err
 	}

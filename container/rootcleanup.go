@@ -6,19 +6,42 @@ package container
 // nothing for it returns nil.
 type RootCleanup func(annotations map[string]string, id, owner string) error
 
-var rootCleanups []RootCleanup
+// RootMade reports whether a root provider made something for a container
+// with these annotations, that its RootCleanup has to remove.
+type RootMade func(annotations map[string]string) bool
 
-// RegisterRootCleanup adds f to what destroying a container runs. The
-// command files register image mode's, which makes roots through
-// CreateOpts.MakeRoot: the dependency goes from them to both packages,
-// never from container to image mode.
-func RegisterRootCleanup(f RootCleanup) { rootCleanups = append(rootCleanups, f) }
+type rootProvider struct {
+	cleanup RootCleanup
+	made    RootMade
+}
+
+var rootProviders []rootProvider
+
+// RegisterRootCleanup adds f to what destroying a container runs, for the
+// containers made says the provider made a root for. The command files
+// register image mode's, which makes roots through CreateOpts.MakeRoot:
+// the dependency goes from them to both packages, never from container to
+// image mode.
+func RegisterRootCleanup(f RootCleanup, made RootMade) {
+	rootProviders = append(rootProviders, rootProvider{f, made})
+}
 
 func (c *Container) cleanupRoot(owner string) error {
-	for _, f := range rootCleanups {
-		if err := f(c.Annotations, c.ID, owner); err != nil {
+	for _, p := range rootProviders {
+		if err := p.cleanup(c.Annotations, c.ID, owner); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rootMade reports whether a root provider has something to clean up
+// for the container.
+func (c *Container) rootMade() bool {
+	for _, p := range rootProviders {
+		if p.made(c.Annotations) {
+			return true
+		}
+	}
+	return false
 }

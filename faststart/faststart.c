@@ -1,11 +1,14 @@
-// The fast paths of `xrt start` and `xrt delete --force`, in C before the Go
+// The fast paths of `xrt start` and `xrt delete`, in C before the Go
 // runtime starts: both are on every container's critical path, and a Go
 // process costs a few milliseconds just to exist. Each handles only its
 // plain case: start of a created container with no poststart hooks and no
 // NOTIFY_SOCKET; delete --force of a container that is already gone, with
-// nothing of it left in the image store (engines delete twice). Anything
-// else, and every failure, returns to let the Go implementation (start.go,
-// delete.go) do the whole command, with its checks and messages.
+// nothing of it left in the image store (engines delete twice); delete,
+// with or without --force, of a container whose create recorded it as
+// plain (fastdel.c). Anything else, and every failure, returns to let the
+// Go implementation (start.go, delete.go) do the whole command, with its
+// checks and messages. XRT_NO_FASTPATH set (not empty) turns them all off,
+// to compare or to debug.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -19,12 +22,14 @@
 #include <unistd.h>
 
 #include "defaults.h"
+#include "fastdel.h"
 
 // parse finds --root, --store and the command of `xrt [global flags]
-// start ID` or `xrt [global flags] delete --force ID`. Flags that change
+// start ID` or `xrt [global flags] delete [--force] ID`. Flags that change
 // nothing here are skipped; any other shape returns NULL.
-static const char *parse(int argc, char **argv, const char **root, const char **store, const char **id)
+static const char *parse(int argc, char **argv, const char **root, const char **store, const char **id, int *force)
 {
+	*force = 0;
 	*root = XRT_DEFAULT_ROOT;
 	// Rootless: the Go side's default, $XDG_RUNTIME_DIR/xrt.
 	static char rootless[4096];
@@ -53,7 +58,7 @@ static const char *parse(int argc, char **argv, const char **root, const char **
 			val = NULL;
 		else if (n == 15 && strncmp(a, "-systemd-cgroup", 15) == 0 &&
 			 (!eq || strcmp(eq, "=false") == 0 || strcmp(eq, "=true") == 0))
-			continue; // the driver is in the container's state; start and a gone container's delete need none
+			continue; // the driver is in the container's state (and fastdel only for cgroupfs)
 		else
 			return NULL; // --debug, --rootless, --help, --version, ...
 		const char *v = eq ? eq + 1 : (++i < argc ? argv[i] : NULL);
@@ -67,6 +72,8 @@ static const char *parse(int argc, char **argv, const char **root, const char **
 		cmd = "start";
 	else if (argc - i == 3 && strcmp(argv[i], "delete") == 0 &&
 		 (strcmp(argv[i + 1], "--force") == 0 || strcmp(argv[i + 1], "-f") == 0))
+		cmd = "delete", *force = 1;
+	else if (argc - i == 2 && strcmp(argv[i], "delete") == 0)
 		cmd = "delete";
 	else
 		return NULL;
@@ -162,15 +169,21 @@ static int release(int dirfd)
 __attribute__((constructor)) static void xrt_faststart(int argc, char **argv, char **envp)
 {
 	(void)envp;
-	const char *root, *store, *id, *cmd;
-	if (argc < 3 || getenv("_XRT_SYNC_FD") || !(cmd = parse(argc, argv, &root, &store, &id)))
+	const char *root, *store, *id, *cmd, *off = getenv(XRT_NO_FASTPATH_ENV);
+	int force;
+	if (argc < 3 || getenv("_XRT_SYNC_FD") || (off && *off) || !(cmd = parse(argc, argv, &root, &store, &id, &force)))
 		return;
 	char dir[4096];
 	if (snprintf(dir, sizeof(dir), "%s/%s", root, id) >= (int)sizeof(dir))
 		return;
 	if (strcmp(cmd, "delete") == 0) {
 		// Gone, and nothing left in the store: the second delete --force.
-		if (access(dir, F_OK) < 0 && errno == ENOENT && !store_has(store, id))
+		if (access(dir, F_OK) < 0 && errno == ENOENT) {
+			if (force && !store_has(store, id))
+				_exit(0);
+			return;
+		}
+		if (xrt_fastdelete(dir, force))
 			_exit(0);
 		return;
 	}

@@ -220,6 +220,10 @@ func CleanupRoot(annotations map[string]string, id, owner string) error {
 	return nil
 }
 
+// MadeRoot reports whether the annotations are those of a container whose
+// root an image store made (CleanupRoot then has something to do).
+func MadeRoot(annotations map[string]string) bool { return annotations[AnnotationStore] != "" }
+
 // Cleanup unmounts the root of the container whose state directory is
 // owner and removes its layers from the store (never the image's).
 // Nothing there is fine, and so is a root of that id that belongs to
