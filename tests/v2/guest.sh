@@ -17,11 +17,40 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	exit 1
 fi
 
-# Go tests against the guest's kernel (built by run.sh on the host).
+# hang_report NAME: what a test binary that outlived its limit was doing
+# (twice a session the cgroups tests hung the guest with no output, not
+# even the Go runtime's own timeout dump): each of its threads' state and
+# kernel stack, and every cgroup under the root that is frozen.
+hang_report() {
+	local p t
+	echo "== $1: still running past its limit"
+	for p in $(pgrep -f "$out/$1.test"); do
+		for t in /proc/"$p"/task/*; do
+			echo "-- task ${t##*/}: $(awk '/^State:/ {print $2, $3}' "$t/status" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null)"
+			cat "$t/stack" 2>/dev/null
+		done
+		echo "-- cgroup: $(cat /proc/"$p"/cgroup 2>/dev/null)"
+	done
+	grep -l '^frozen 1' $(find /sys/fs/cgroup -name cgroup.events 2>/dev/null) 2>/dev/null | sed 's/^/frozen: /'
+}
+
+# Go tests against the guest's kernel (built by run.sh on the host). The
+# outer limit is for a binary too stuck to honour -test.timeout.
 gotest() {
-	local name=$1 pkgdir=$2 run=$3 t0
+	local name=$1 pkgdir=$2 run=$3 t0 rc
 	t0=$(date +%s)
-	if (cd "$pkgdir" && "$out/$name.test" -test.run "$run" -test.count=1 -test.timeout=300s) >"$out/$name.log" 2>&1; then
+	(cd "$pkgdir" && exec timeout -s QUIT -k 60 360 "$out/$name.test" -test.run "$run" -test.count=1 -test.timeout=300s) >"$out/$name.log" 2>&1 &
+	local pid=$! waited=0
+	while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 400 ]; do
+		sleep 5
+		waited=$((waited + 5))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		hang_report "$name" >>"$out/$name.log" 2>&1
+	fi
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		say "go $name ($run): ok, $(($(date +%s) - t0))s"
 	else
 		say "go $name ($run): FAIL, $(($(date +%s) - t0))s (see $out/$name.log)"
