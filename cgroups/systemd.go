@@ -233,7 +233,7 @@ func startUnit(ctx context.Context, conn *sddbus.Conn, unit string, props []sddb
 					continue
 				}
 			}
-			return fmt.Errorf("container's cgroup is not empty: systemd unit %s already exists and is active: another container uses this cgroupsPath (give this one its own name, or stop it: systemctl stop %s): %w", unit, unit, err)
+			return unitInUseError{fmt.Errorf("container's cgroup is not empty: systemd unit %s already exists and is active: another container uses this cgroupsPath (give this one its own name, or stop it: systemctl stop %s): %w", unit, unit, err)}
 		}
 		return fmt.Errorf("systemd: start transient unit %s: %w", unit, err)
 	}

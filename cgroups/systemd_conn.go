@@ -16,6 +16,15 @@ import (
 // systemd manager can be reached.
 var ErrNoSystemd = errors.New("systemd is not running")
 
+// ErrUnitInUse is wrapped by the error of a create whose unit another
+// container runs (a shared cgroupsPath): that unit is not ours to stop.
+var ErrUnitInUse = errors.New("the unit belongs to another container")
+
+type unitInUseError struct{ error }
+
+func (e unitInUseError) Unwrap() error      { return e.error }
+func (unitInUseError) Is(target error) bool { return target == ErrUnitInUse }
+
 // systemdBooted reports whether systemd is the init system (sd_booted's
 // test: systemd makes /run/systemd/system at boot).
 func systemdBooted() bool {

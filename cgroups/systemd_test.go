@@ -3,6 +3,7 @@ package cgroups
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,16 @@ func TestSystemdOpenUnstarted(t *testing.T) {
 	}
 	if _, err := OpenSystemd("u.scope", false, "relative"); err == nil {
 		t.Error("OpenSystemd with a relative path: no error")
+	}
+}
+
+func TestUnitInUseError(t *testing.T) {
+	inner := errors.New("UnitExists")
+	err := fmt.Errorf("create: %w", unitInUseError{fmt.Errorf("container's cgroup is not empty: %w", inner)})
+	if !errors.Is(err, ErrUnitInUse) || !errors.Is(err, inner) {
+		t.Errorf("%v: not ErrUnitInUse and its cause", err)
+	}
+	if errors.Is(errors.New("other"), ErrUnitInUse) {
+		t.Error("any error is ErrUnitInUse")
 	}
 }

@@ -2,6 +2,7 @@ package container
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -89,6 +90,13 @@ func (c *Container) joinUnit(cg cgroups.Manager, cfg *containerinit.Config) func
 	}
 	return func(pid int) error {
 		err := cg.Apply(pid)
+		if errors.Is(err, cgroups.ErrUnitInUse) {
+			// Another container's unit: never joined, and never stopped
+			// by this create's cleanup (it stopped the other container).
+			c.CgroupDriver, c.CgroupUnit, c.Cgroup = "", "", ""
+			os.Remove(filepath.Join(c.dir, unitRecord))
+			return err
+		}
 		// Known once the unit exists, even if a later step failed: what
 		// destroy removes.
 		c.Cgroup = cgroups.SystemdCgroupOf(cg)

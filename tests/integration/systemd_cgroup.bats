@@ -409,3 +409,25 @@ wait_for_go() {
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .linux.cgroup.systemd <<<"$output")" = true ]
 }
+
+@test "systemd: a create whose unit another container runs fails, twice, and leaves that container's unit running" {
+	wait_for_go
+	sd_run_d "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(state_field "$CID" pid)
+	local i
+	# The same cgroupsPath, so the same unit. The first failure's cleanup
+	# used to stop the unit (and kill the first container): the second
+	# create then succeeded (runc's cgroups.bats, non-empty cgroup).
+	for i in 1 2; do
+		sd_create "$CID-b"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"container's cgroup is not empty"* ]]
+		[ ! -e "$ROOT/$CID-b" ]
+		[ "$(show "$UNIT" ActiveState)" = active ]
+		kill -0 "$pid"
+		grep -qx "$pid" "/sys/fs/cgroup/system.slice/$UNIT/cgroup.procs"
+	done
+	[ "$(state_field "$CID" status)" = running ]
+}
