@@ -149,6 +149,11 @@ func run(conn *parent) error {
 		if err := waitForStart(); err != nil {
 			return err
 		}
+	}
+	if nsenter.RestoreTHP() {
+		conn.debug("init: transparent huge pages back as the caller had them")
+	}
+	if !cfg.Exec {
 		if h := spec.Hooks; h != nil {
 			state.Status = specs.StateRunning
 			if err := hooks.RunWithEnv("startContainer", h.StartContainer, &state, environ); err != nil {

@@ -6,6 +6,8 @@
 //            and re-exec it, so /proc/<pid>/exe can never be opened for
 //            writing by the container (CVE-2019-5736). Costs one execve, no
 //            copy of the binary.
+//     thp:   hold transparent huge pages off until the container's process
+//            (hold_off_thp).
 //  2. wait:  for "go" from the parent (it has put us into the cgroup).
 //  3. join:  setns into every namespace given by path (user first).
 //  4. user:  unshare a new user namespace; the parent writes the id maps.
@@ -268,6 +270,31 @@ static void write_file(const char *path, const char *data)
 	close(fd);
 }
 
+// Whether this process turned transparent huge pages off for itself; see
+// xrt_restore_thp.
+static int thp_held_off;
+
+// The Go runtime's heap is a 64 MiB reservation that it touches in a few
+// places at start-up. Where THP is "always" (Debian's and RHEL's kernels),
+// each first touch of a 2 MiB-aligned stretch takes a whole huge page, so
+// every `xrt init` waiting for start held 2 MiB or more of anonymous memory
+// it never used. The flag (MMF_DISABLE_THP) outlives execve, so init puts
+// the caller's setting back just before the container's process
+// (xrt_restore_thp); a caller that had THP off keeps it off.
+static void hold_off_thp(void)
+{
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0 && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0)
+		thp_held_off = 1;
+}
+
+int xrt_restore_thp(void)
+{
+	if (!thp_held_off || prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0) < 0)
+		return 0;
+	thp_held_off = 0;
+	return 1;
+}
+
 __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char **envp)
 {
 	(void)argc;
@@ -277,6 +304,7 @@ __attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char
 	syncfd = atoi(sync);
 
 	seal(argv, envp);
+	hold_off_thp();
 	int hostmnt = -1;
 	const char *mntfd = getenv("_XRT_MNTNS_FD");
 	if (mntfd) {

@@ -10,7 +10,14 @@
 package nsenter
 
 // #cgo CFLAGS: -Wall -Wextra -O2
+// int xrt_restore_thp(void);
 import "C"
+
+// RestoreTHP gives the process back the transparent huge page setting of
+// the caller that started `xrt init` (the constructor held THP off while the
+// Go runtime set up its heap). init calls it before the container's process.
+// It says whether it changed anything.
+func RestoreTHP() bool { return C.xrt_restore_thp() == 1 }
 
 // Environment variables the parent sets for `xrt init`.
 const (

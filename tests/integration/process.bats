@@ -267,3 +267,37 @@ load ../helpers
 	run xrt exec "$CID" sh -c 'exit 7'
 	[ "$status" -eq 7 ]
 }
+
+@test "process: transparent huge pages are off for the waiting init only, the container gets the caller's setting" {
+	grep -q '^THP_enabled:' /proc/self/status || skip "this kernel's /proc/PID/status has no THP_enabled"
+	# A THP-always host (Debian's and RHEL's kernels) gave each waiting
+	# `xrt init` 2 MiB or more of huge pages for the Go runtime's heap.
+	set_cmd 'grep "^THP_enabled:" /proc/self/status; sleep 100'
+	xrt_create c1
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(state_field c1 pid)
+	if ! is_runc; then
+		run grep '^THP_enabled:' "/proc/$pid/status"
+		[ "$output" = "THP_enabled:	0" ]
+	fi
+	xrt start c1
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^THP_enabled:' "$DETACHED_LOG" && break
+		sleep 0.05
+	done
+	cat "$DETACHED_LOG"
+	grep -x 'THP_enabled:	1' "$DETACHED_LOG"
+	run xrt exec c1 grep '^THP_enabled:' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "THP_enabled:	1" ]
+	xrt delete -f c1
+
+	# A caller with THP off (a service's prctl) passes that on, as runc does.
+	set_cmd 'grep "^THP_enabled:" /proc/self/status'
+	CREATED_IDS+=(c2)
+	run timeout -k 5 "$XRT_TIMEOUT" "$TESTBIN/nothp" "$XRT" --root "$ROOT" run --bundle "$BUNDLE" c2
+	[ "$status" -eq 0 ]
+	[ "$output" = "THP_enabled:	0" ]
+}
