@@ -11,6 +11,10 @@
 #                      "." matches one); default: V2_DEFAULT_BATS
 #   V2_TIMEOUT=SECS    limit for the whole guest (default 2400)
 #   V2_RESULTS=DIR     where the TAP files go (default: a new temp dir)
+#   V2_RUNTIME=PATH    run the bats files against another runtime, e.g.
+#                      /usr/sbin/runc (the guest sees the host's files), for
+#                      the side-by-side column; the Go tests, which test
+#                      xrt's packages, are then left out
 #
 # Exit status: 0 when the guest booted and every test passed; 1 when a
 # test failed; 2 when the guest did not boot, timed out or gave no results
@@ -55,15 +59,23 @@ cp -r tests/bin "$results/bin/testbin"
 # Go tests that need the guest's kernel, built here (the guest has no Go
 # toolchain of its own to spare time for): the real cgroup v2 tree, and
 # rootfs (overlay without lowerdir+, the cgroup mounts).
+runtime=$results/bin/xrt run_go=1
+if [ -n "${V2_RUNTIME:-}" ]; then
+	runtime=$(readlink -f "$V2_RUNTIME") run_go=0
+	[ -x "$runtime" ] || die "V2_RUNTIME=$V2_RUNTIME is not an executable"
+	echo "test-v2: the bats files run against $runtime ($("$runtime" --version | head -n1))"
+fi
 export PATH=/usr/local/go/bin:$PATH
-CGO_ENABLED=1 go test -c -o "$results/cgroups.test" ./cgroups
-CGO_ENABLED=1 go test -c -o "$results/rootfs.test" ./rootfs
+if [ "$run_go" = 1 ]; then
+	CGO_ENABLED=1 go test -c -o "$results/cgroups.test" ./cgroups
+	CGO_ENABLED=1 go test -c -o "$results/rootfs.test" ./rootfs
+fi
 
 start=$(date +%s)
 rc=0
 "$v2vm" --share "$results" --no-share --cwd "$repo" --timeout "$timeout_s" \
-	-e "V2_RESULTS=$results" -e "V2_BATS=$bats_files" \
-	-e "XRT=$results/bin/xrt" -e "TESTBIN=$results/bin/testbin" \
+	-e "V2_RESULTS=$results" -e "V2_BATS=$bats_files" -e "V2_GO=$run_go" \
+	-e "XRT=$runtime" -e "TESTBIN=$results/bin/testbin" \
 	-- bash tests/v2/guest.sh || rc=$?
 secs=$(($(date +%s) - start))
 echo "test-v2: guest ran ${secs}s, exit status $rc"
