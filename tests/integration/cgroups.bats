@@ -991,7 +991,7 @@ block_dev() {
 	update_config '.linux.resources += {"memory": {"limit": 67108864}, "pids": {"limit": 50},
 		"cpu": {"shares": 1024, "quota": 50000, "period": 100000}}'
 	run_and_wait
-	run xrt update --memory 33554432 --pids-limit 17 --cpu-period 200000 --cpu-quota 40000 --cpu-shares 256 --cpuset-cpus 0 "$CID"
+	run xrt update --memory 33554432 --pids-limit 17 --cpu-period 200000 --cpu-quota 40000 --cpu-share 256 --cpuset-cpus 0 "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(cat "$cg/memory.max")" = 33554432 ]
