@@ -74,7 +74,7 @@ fi
 start=$(date +%s)
 rc=0
 "$v2vm" --share "$results" --no-share --cwd "$repo" --timeout "$timeout_s" \
-	-e "V2_RESULTS=$results" -e "V2_BATS=$bats_files" -e "V2_GO=$run_go" \
+	-e "V2_RESULTS=$results" -e "V2_BATS=$bats_files" \
 	-e "XRT=$runtime" -e "TESTBIN=$results/bin/testbin" \
 	-- bash tests/v2/guest.sh || rc=$?
 secs=$(($(date +%s) - start))
