@@ -67,6 +67,18 @@ func GetMounts(f FilterFunc) ([]*Info, error) {
 	return GetMountsFromReader(file, f)
 }
 
+// GetThreadMounts is GetMounts for the calling thread's mount namespace
+// (/proc/thread-self/mountinfo): a locked thread that entered another
+// namespace than its process's sees that one's mounts.
+func GetThreadMounts(f FilterFunc) ([]*Info, error) {
+	file, err := os.Open("/proc/thread-self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return GetMountsFromReader(file, f)
+}
+
 // GetMountsFromReader parses mountinfo text from r and returns the entries
 // that f does not skip. A nil f keeps every entry. Empty lines are ignored.
 func GetMountsFromReader(r io.Reader, f FilterFunc) ([]*Info, error) {

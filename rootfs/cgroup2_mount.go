@@ -39,7 +39,7 @@ func (m *mounter) cgroup2(dest string, o *MountOptions) error {
 	case m.cgroupns:
 		cgpath := m.cgroupPath
 		if cgpath == "" {
-			if cgpath, err = ownCgroup2(); err != nil {
+			if cgpath, err = ownCgroup2(m.self); err != nil {
 				return err
 			}
 		}
@@ -85,8 +85,8 @@ func hostCgroup2(rootfs string) (*mountinfo.Info, error) {
 
 // ownCgroup2 is the process's cgroup2 path, from /proc/self/cgroup's
 // "0::/path" line.
-func ownCgroup2() (string, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
+func ownCgroup2(self string) (string, error) {
+	b, err := os.ReadFile(self + "/cgroup")
 	if err != nil {
 		return "", err
 	}

@@ -29,7 +29,7 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 		return m.cgroup2(dest, o)
 	}
 
-	groups, err := os.ReadFile("/proc/self/cgroup")
+	groups, err := os.ReadFile(m.self + "/cgroup")
 	if err != nil {
 		return err
 	}
@@ -149,12 +149,12 @@ func mountIn(dir int, name string, mount func(target string) error) (int, error)
 	return top, nil
 }
 
-// cgroupMounts returns the cgroup and cgroup2 mounts of our mount
+// cgroupMounts returns the cgroup and cgroup2 mounts of this thread's mount
 // namespace, leaving out those under the rootfs (a spec mount may already
 // have put some there).
 func cgroupMounts(rootfs string) ([]*mountinfo.Info, error) {
 	keepUnder := mountinfo.PrefixFilter(rootfs)
-	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (bool, bool) {
+	mounts, err := mountinfo.GetThreadMounts(func(m *mountinfo.Info) (bool, bool) {
 		if m.FSType != "cgroup" && m.FSType != "cgroup2" {
 			return true, false
 		}

@@ -10,9 +10,9 @@ import (
 	"xrt/kernel"
 )
 
-// isIDMapped tells a mount that asks for an idmapping: idmap, ridmap, or
+// IsIDMapped tells a mount that asks for an idmapping: idmap, ridmap, or
 // uid/gidMappings of its own.
-func isIDMapped(sm *specs.Mount) bool {
+func IsIDMapped(sm *specs.Mount) bool {
 	return ParseMountOptions(sm.Options).IDMap || len(sm.UIDMappings)+len(sm.GIDMappings) > 0
 }
 

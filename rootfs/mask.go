@@ -79,12 +79,10 @@ func rootPropagation(p string) uintptr {
 }
 
 type finalizer struct {
-	root     int
-	null     int  // verified /dev/null, opened on first use
-	maskDir  int  // the read-only tmpfs of the first masked directory, shared by the others
-	procOK   bool // /proc checked to be a procfs
-	procFail error
-	label    string // SELinux mount label for the masking tmpfs
+	root    int
+	null    int    // verified /dev/null, opened on first use
+	maskDir int    // the read-only tmpfs of the first masked directory, shared by the others
+	label   string // SELinux mount label for the masking tmpfs
 }
 
 func (f *finalizer) close() {
@@ -102,34 +100,7 @@ func (f *finalizer) open(p string, resolve uint64) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	// Mounting by fd goes through /proc/self/fd now, which is the
-	// container's /proc: it must be a real procfs, not a directory of the
-	// image that could redirect the mount.
-	if !f.procOK {
-		f.procFail = checkProc(f.root)
-		f.procOK = true
-	}
-	if f.procFail != nil {
-		unix.Close(fd)
-		return -1, f.procFail
-	}
 	return fd, nil
-}
-
-func checkProc(root int) error {
-	fd, err := openat2(root, "proc", unix.O_PATH|unix.O_DIRECTORY, inRoot|unix.RESOLVE_NO_SYMLINKS)
-	if err == nil {
-		var st unix.Statfs_t
-		err = unix.Fstatfs(fd, &st)
-		unix.Close(fd)
-		if err == nil && st.Type != unix.PROC_SUPER_MAGIC {
-			err = errors.New("not a procfs")
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("/proc of the container is unusable to mount through: %w", err)
-	}
-	return nil
 }
 
 // readonly bind-mounts p on itself and makes the bind, and everything under
@@ -140,7 +111,7 @@ func (f *finalizer) readonly(p string) error {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := unix.Mount(procFd(fd), procFd(fd), "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	if err := cloneOnto(fd, true, fd); err != nil {
 		return err
 	}
 	top, err := landedIn(f.root, fd, p)
@@ -187,19 +158,24 @@ func (f *finalizer) mask(p string) error {
 	dir := st.Mode&unix.S_IFMT == unix.S_IFDIR
 	switch {
 	case dir && f.maskDir >= 0:
-		err = unix.Mount(procFd(f.maskDir), procFd(fd), "", unix.MS_BIND, "")
+		err = cloneOnto(f.maskDir, false, fd)
 	case dir:
 		data := ""
 		if f.label != "" && selinuxEnabled() {
 			data = `context="` + f.label + `"`
 		}
-		err = unix.Mount("tmpfs", procFd(fd), "tmpfs", unix.MS_RDONLY, data)
+		var fsfd int
+		if fsfd, err = unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC); err != nil {
+			return fmt.Errorf("fsopen tmpfs: %w", err)
+		}
+		err = newMountOnto(fsfd, "tmpfs", unix.MS_RDONLY, data, fd)
+		unix.Close(fsfd)
 	default:
 		var null int
 		if null, err = f.devNull(); err != nil {
 			return err
 		}
-		err = unix.Mount(procFd(null), procFd(fd), "", unix.MS_BIND, "")
+		err = cloneOnto(null, false, fd)
 	}
 	if err != nil {
 		return err

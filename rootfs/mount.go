@@ -22,6 +22,8 @@ type mounter struct {
 	// lateReadonly: see Config.lateReadonly.
 	lateReadonly []string
 	openSource   func(path string, recursive bool) (int, error) // Config.OpenSource
+	procFS       func() (int, error)                            // Config.ProcFS
+	self         string                                         // Config.self()
 }
 
 // mount performs one spec mount.
@@ -170,7 +172,11 @@ func (m *mounter) filesystem(sm *specs.Mount, dest string, o *MountOptions) erro
 	if m.label != "" && (sm.Type == "tmpfs" || sm.Type == "devpts") {
 		data = joinData(data, `context="`+m.label+`"`)
 	}
-	err = unix.Mount(src, procFd(dstfd), sm.Type, flags, data)
+	if sm.Type == "proc" && m.procFS != nil {
+		err = m.procByFd(src, dstfd, flags, data)
+	} else {
+		err = unix.Mount(src, procFd(dstfd), sm.Type, flags, data)
+	}
 	if err == unix.EPERM && m.userns {
 		// A user namespace cannot mount sysfs without its own network
 		// namespace, nor mqueue without its own IPC namespace: show the

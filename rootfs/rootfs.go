@@ -17,6 +17,7 @@ package rootfs
 
 import (
 	"fmt"
+	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -47,11 +48,28 @@ type Config struct {
 	// OpenSource, when set, asks the parent for a detached mount of a bind
 	// source that init may not open (EACCES or EPERM in a user namespace).
 	OpenSource func(path string, recursive bool) (int, error)
+	// Pid is the process the root is made for, when the caller is not
+	// that process but a thread of its parent that entered its mount
+	// namespace (create's setup of a fast init, containerinit.SetupFor):
+	// its /proc/<pid>/cgroup, not ours, says where it is. 0: ourselves.
+	Pid int
+	// ProcFS, when set, returns a procfs context (fsopen) made by a
+	// process of the container's PID namespace: a proc mount made by a
+	// caller outside it would show the caller's processes.
+	ProcFS func() (int, error)
 
 	// lateReadonly are the destinations of read-only tmpfs mounts (and
 	// /dev), mounted writable by Prepare so that devices, mount points and
 	// modes can be made in them, and made read-only by Finalize.
 	lateReadonly []string
+}
+
+// self is the /proc directory of the process the root is made for.
+func (c *Config) self() string {
+	if c.Pid != 0 {
+		return "/proc/" + strconv.Itoa(c.Pid)
+	}
+	return "/proc/self"
 }
 
 func (c *Config) linux() *specs.Linux {
@@ -110,14 +128,14 @@ func Prepare(c *Config) error {
 	}
 	defer unix.Close(rootfd)
 
-	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNewNamespace(specs.CgroupNamespace), openSource: c.OpenSource}
+	m := &mounter{root: rootfd, rootfs: c.Rootfs, cgroupPath: c.Cgroup, userns: c.hasNamespace(specs.UserNamespace), cgroupns: c.hasNewNamespace(specs.CgroupNamespace), openSource: c.OpenSource, procFS: c.ProcFS, self: c.self()}
 	m.cgroupnsJoined = c.hasNamespace(specs.CgroupNamespace) && !m.cgroupns
 	if c.Spec.Linux != nil && c.Spec.Linux.MountLabel != "" && selinuxEnabled() {
 		m.label = c.Spec.Linux.MountLabel
 	}
 	for i := range c.Spec.Mounts {
 		var err error
-		if isIDMapped(&c.Spec.Mounts[i]) {
+		if IsIDMapped(&c.Spec.Mounts[i]) {
 			err = m.idmapped(c.IDMapSource, i, &c.Spec.Mounts[i])
 		} else {
 			err = m.mount(&c.Spec.Mounts[i])
