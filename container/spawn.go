@@ -15,6 +15,7 @@ import (
 
 	"xrt/cgroups"
 	"xrt/containerinit"
+	"xrt/fastinit"
 	"xrt/handshake"
 	"xrt/kernel"
 	"xrt/logs"
@@ -91,6 +92,12 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	if logs.Debugging() {
 		env = append(env, nsenter.EnvDebug+"=1")
+	}
+	fast, why := containerinit.Fast(o.cfg)
+	if fast {
+		env = append(env, fastinit.Env+"=1")
+	} else {
+		logs.Debugf("the Go init sets up this process: %s", why)
 	}
 	if o.fifo != nil {
 		env = append(env, containerinit.EnvFifo+"="+fd(o.fifo))
@@ -173,7 +180,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 	}
 	// init reads its config once the root is made: an error closes the
-	// pipe unwritten, init stops, and the error is the one reported.
+	// pipe unwritten, init stops, and the error is the one reported. A
+	// fast init reads its plan there instead, written below once the
+	// root is built.
 	rootDone := make(chan error, 1)
 	go func() {
 		var err error
@@ -181,6 +190,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			err = <-rootMade
 		}
 		rootDone <- err
+		if fast {
+			return
+		}
 		if err == nil {
 			if b, err := quickjson.Marshal(o.cfg); err == nil {
 				cfgW.Write(b)
@@ -188,13 +200,24 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		cfgW.Close()
 	}()
+	var rootErr error
+	rootWaited := false
+	waitRoot := func() error {
+		if !rootWaited {
+			rootErr, rootWaited = <-rootDone, true
+		}
+		return rootErr
+	}
+	if fast {
+		defer cfgW.Close()
+	}
 
 	p = &initProc{}
 	defer func() {
 		// The root is made (init has its config) or failed, or is still
 		// being made after a failure elsewhere: done before the caller
 		// goes on, or cleans up.
-		rerr := <-rootDone
+		rerr := waitRoot()
 		if err != nil {
 			cmd.kill()
 			if p.pid > 0 && p.pid != cmd.pid {
@@ -214,7 +237,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		return p, fmt.Errorf("init exited early: %w", err)
 	}
 	for {
-		m, err := parent.Recv()
+		m, fd, err := recv(parent, fast)
 		if errors.Is(err, io.EOF) {
 			return p, errors.New("init exited without saying why (see the log and stderr)")
 		}
@@ -258,6 +281,14 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			err = sendMountSource(parent, m.Path, m.Recursive)
 		case handshake.IDMapSource:
 			err = sendIDMapSource(parent, o.idmap, p.pid, m.Index)
+		case handshake.ProcFS:
+			if err = waitRoot(); err == nil {
+				err = setupFast(o.cfg, p.pid, fd, cfgW)
+			}
+		case handshake.Failed:
+			return p, initError(containerinit.StepError(o.cfg, m.Step, m.Index, unix.Errno(m.Errno)).Error())
+		case handshake.RaiseFailed:
+			logs.Write("warning", containerinit.AmbientWarning(m.Index, unix.Errno(m.Errno)))
 		default:
 			return p, fmt.Errorf("init sent an unknown message %q", m.Type)
 		}
@@ -265,6 +296,46 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			return p, err
 		}
 	}
+}
+
+// recv reads init's next message; a fast init's may carry an fd (-1: none).
+func recv(c *handshake.Conn, fast bool) (handshake.Msg, int, error) {
+	if fast {
+		return c.RecvFd()
+	}
+	m, err := c.Recv()
+	return m, -1, err
+}
+
+// setupFast builds the root of fast init pid, with the procfs context it
+// sent (procfd, which this closes), and writes the plan of the rest to its
+// config pipe (see containerinit.SetupFor).
+func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File) error {
+	if procfd < 0 {
+		return errors.New("fast init: no procfs context came with its message")
+	}
+	procFS := func() (int, error) {
+		if procfd < 0 {
+			return -1, errors.New("fast init: a second proc mount (the container's procfs context is used)")
+		}
+		fd := procfd
+		procfd = -1
+		return fd, nil
+	}
+	defer func() {
+		if procfd >= 0 {
+			unix.Close(procfd)
+		}
+	}()
+	plan, err := containerinit.SetupFor(cfg, pid, procFS, func(msg string) { logs.Write("warning", msg) })
+	if err != nil {
+		// What the Go init would have said, in its words.
+		return initError(err.Error())
+	}
+	if _, err := planW.Write(plan.Encode()); err != nil {
+		return fmt.Errorf("fast init: send the plan: %w", err)
+	}
+	return planW.Close()
 }
 
 // cgroupJoin is how init gets into its cgroup without the kernel's slow

@@ -96,8 +96,12 @@ func applyCaps(s capSets, warn func(string)) error {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {
-			warn(fmt.Sprintf("can't raise ambient capability %s: %v (it must also be permitted and inheritable)", bundle.CapabilityNames[c], err))
+			warn(ambientWarning(c, err))
 		}
 	}
 	return nil
+}
+
+func ambientWarning(c int, err error) string {
+	return fmt.Sprintf("can't raise ambient capability %s: %v (it must also be permitted and inheritable)", bundle.CapabilityNames[c], err)
 }

@@ -185,17 +185,11 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	if bundle.HasNamespace(spec, specs.UserNamespace) {
 		rc.OpenSource = conn.mountSource
 	}
-	newMountNS := bundle.HasNewNamespace(spec, specs.MountNamespace)
-	// Without a mount namespace of its own the container's mounts are
-	// made in ours, on a bind of the rootfs that delete detaches.
-	rc.InHostNamespace = !bundle.HasNamespace(spec, specs.MountNamespace)
-	mounts := newMountNS || rc.InHostNamespace
-	if mounts {
-		if err := rootfs.Prepare(rc); err != nil {
-			return err
+	return buildRoot(rc, func() error {
+		h := spec.Hooks
+		if h == nil {
+			return nil
 		}
-	}
-	if h := spec.Hooks; h != nil {
 		//lint:ignore SA1019 prestart is deprecated, still honoured
 		if len(h.Prestart)+len(h.CreateRuntime) > 0 {
 			if err := conn.Send(handshake.Msg{Type: handshake.Hooks}); err != nil {
@@ -211,16 +205,37 @@ func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 				return fmt.Errorf("chdir to the rootfs for the createContainer hooks: %w", err)
 			}
 		}
-		if err := hooks.Run("createContainer", h.CreateContainer, state); err != nil {
+		return hooks.Run("createContainer", h.CreateContainer, state)
+	})
+}
+
+// buildRoot makes the container's root and switches to it: the mounts, the
+// hooks that run between (createRuntime and prestart through the parent,
+// createContainer here), the pivot, process.cwd, the kernel settings of
+// the new namespaces, and the masked and read-only paths. The Go init runs
+// it in itself, create for a fast init on a thread that entered the
+// init's namespaces (SetupFor).
+func buildRoot(rc *rootfs.Config, hooks func() error) error {
+	spec := rc.Spec
+	newMountNS := bundle.HasNewNamespace(spec, specs.MountNamespace)
+	// Without a mount namespace of its own the container's mounts are
+	// made in ours, on a bind of the rootfs that delete detaches.
+	rc.InHostNamespace = !bundle.HasNamespace(spec, specs.MountNamespace)
+	mounts := newMountNS || rc.InHostNamespace
+	if mounts {
+		if err := rootfs.Prepare(rc); err != nil {
 			return err
 		}
+	}
+	if err := hooks(); err != nil {
+		return err
 	}
 	if newMountNS {
 		if err := rootfs.Pivot(rc); err != nil {
 			return err
 		}
-	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
-		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+	} else if err := unix.Chroot(rc.Rootfs); err != nil {
+		return fmt.Errorf("chroot %s: %w", rc.Rootfs, err)
 	}
 	// A missing cwd is created, as root and before the root may turn
 	// read-only; after pivot_root no path can lead out of the container.

@@ -33,6 +33,16 @@ const (
 	// of the same type, carries it as SCM_RIGHTS, or Message says why not.
 	IDMapSource = "idmapsource"
 	Error       = "error" // either way: Message says what failed
+	// ProcFS: the fast init → parent: a procfs context (fsopen) made in
+	// the container's PID namespace, as SCM_RIGHTS, for the parent's
+	// thread that mounts the container's /proc.
+	ProcFS = "procfs"
+	// Failed: the fast init → parent: Step failed with Errno (Index: the
+	// rlimit or capability it was at); the parent words it.
+	Failed = "failed"
+	// RaiseFailed: the fast init → parent: ambient capability Index could
+	// not be raised (Errno); a warning, no reply.
+	RaiseFailed = "raisefailed"
 )
 
 // Msg is one packet.
@@ -46,6 +56,8 @@ type Msg struct {
 	Recursive bool   `json:"recursive,omitempty"`
 	// Index: of an IDMapSource request, in the spec's mounts.
 	Index int             `json:"index,omitempty"`
+	Step  string          `json:"step,omitempty"`
+	Errno int             `json:"errno,omitempty"`
 	State json.RawMessage `json:"state,omitempty"`
 }
 

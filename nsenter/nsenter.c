@@ -295,7 +295,9 @@ int xrt_restore_thp(void)
 	return 1;
 }
 
-__attribute__((constructor)) static void xrt_nsenter(int argc, char **argv, char **envp)
+// Priority 1000: before fastinit.c's constructor (2000), which goes on
+// from where this one leaves the process.
+__attribute__((constructor(1000))) static void xrt_nsenter(int argc, char **argv, char **envp)
 {
 	(void)argc;
 	const char *sync = getenv("_XRT_SYNC_FD");

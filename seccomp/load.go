@@ -33,10 +33,7 @@ func Load(p *Program) (listenerFd int, err error) {
 	if p == nil {
 		return -1, nil
 	}
-	if unknown := p.Flags &^ knownFlagBits(); unknown != 0 {
-		return -1, fmt.Errorf("seccomp: program has unknown flag bits %#x; recompile it with this xrt", unknown)
-	}
-	insns, err := decodeFilter(p.Filter)
+	insns, err := p.check()
 	if err != nil {
 		return -1, err
 	}
@@ -57,6 +54,23 @@ func Load(p *Program) (listenerFd int, err error) {
 	}
 	return -1, nil
 }
+
+// Check says whether Load would refuse p before asking the kernel, in its
+// words: for a loader that is not Load (the fast init's, in C).
+func Check(p *Program) error {
+	_, err := p.check()
+	return err
+}
+
+func (p *Program) check() ([]unix.SockFilter, error) {
+	if unknown := p.Flags &^ knownFlagBits(); unknown != 0 {
+		return nil, fmt.Errorf("seccomp: program has unknown flag bits %#x; recompile it with this xrt", unknown)
+	}
+	return decodeFilter(p.Filter)
+}
+
+// LoadError is the error of Load for seccomp(2)'s errno with flags fl.
+func LoadError(errno unix.Errno, fl uint) error { return loadError(errno, fl) }
 
 // decodeFilter copies the raw sock_filter array into typed instructions,
 // checking that the kernel can take it.

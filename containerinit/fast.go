@@ -1,0 +1,257 @@
+package containerinit
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"xrt/bundle"
+	"xrt/fastinit"
+	"xrt/rootfs"
+	"xrt/seccomp"
+)
+
+// Fast says whether the C init (fastinit) can run this container, and if
+// not, why: it has no hooks to run, no terminal, no user namespace, no
+// security label, no seccomp agent and none of the rarer process settings,
+// and its root is made in a mount namespace of its own by pivot_root. The
+// Go init takes everything else. XRT_NO_FASTPATH set turns it off.
+func Fast(cfg *Config) (bool, string) {
+	s := cfg.Spec
+	p := s.Process
+	l := s.Linux
+	switch {
+	case os.Getenv("XRT_NO_FASTPATH") != "":
+		return false, "XRT_NO_FASTPATH is set"
+	case os.Geteuid() != 0:
+		return false, "rootless"
+	case cfg.Exec && (l == nil || !bundle.HasNamespace(s, specs.MountNamespace)):
+		return false, "no mount namespace"
+	case !cfg.Exec && cfg.NoPivot:
+		return false, "--no-pivot"
+	case !cfg.Exec && (l == nil || !bundle.HasNewNamespace(s, specs.MountNamespace)):
+		return false, "no mount namespace of its own"
+	case bundle.HasNamespace(s, specs.UserNamespace):
+		return false, "user namespace"
+	case !cfg.Exec && hasHooks(s.Hooks):
+		return false, "hooks"
+	case p.Terminal:
+		return false, "terminal"
+	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
+		return false, "security label"
+	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil || l.Personality != nil || l.MemoryPolicy != nil:
+		return false, "scheduling or personality"
+	case cfg.Seccomp != nil && cfg.Seccomp.Notify:
+		return false, "seccomp agent"
+	case len(p.Rlimits) > 32:
+		return false, "more than 32 rlimits"
+	}
+	procs := 0
+	for i := range s.Mounts {
+		if rootfs.IsIDMapped(&s.Mounts[i]) {
+			return false, "idmapped mount"
+		}
+		if s.Mounts[i].Type == "proc" {
+			procs++
+		}
+	}
+	if procs > 1 {
+		return false, "more than one proc mount"
+	}
+	return true, ""
+}
+
+// hasHooks: those that run in or around init (poststart and poststop run
+// in start and delete, as for any container).
+func hasHooks(h *specs.Hooks) bool {
+	//lint:ignore SA1019 prestart is deprecated, still honoured
+	return h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+len(h.StartContainer) > 0
+}
+
+// SetupFor does for the fast init pid what the Go init does for itself
+// before it sets up its process: from a new thread of ours that enters
+// pid's mount, network, IPC, UTS and cgroup namespaces, it builds the
+// container's root (buildRoot, procfs from procFS: made by pid, in the
+// container's PID namespace; not for exec, whose root is the container's),
+// then resolves the program there. It returns the plan of the rest, which
+// the C init applies to itself. The thread ends with it: it has left our
+// namespaces and our root for good.
+func SetupFor(cfg *Config, pid int, procFS func() (int, error), warn func(string)) (*fastinit.Plan, error) {
+	type result struct {
+		plan *fastinit.Plan
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with us
+		plan, err := setupFor(cfg, pid, procFS, warn)
+		done <- result{plan, err}
+	}()
+	r := <-done
+	return r.plan, r.err
+}
+
+func setupFor(cfg *Config, pid int, procFS func() (int, error), warn func(string)) (*fastinit.Plan, error) {
+	if err := enterNamespaces(pid); err != nil {
+		return nil, err
+	}
+	if !cfg.Exec {
+		rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: cfg.Spec, Cgroup: cfg.Cgroup, Pid: pid, ProcFS: procFS}
+		if err := buildRoot(rc, func() error { return nil }); err != nil {
+			return nil, err
+		}
+	}
+	p := cfg.Spec.Process
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	environ := env(p)
+	path, err := lookPath(p.Args[0], cwd, environ)
+	if err != nil {
+		return nil, err
+	}
+	return planFor(cfg, path, cwd, environ, warn)
+}
+
+// enterNamespaces moves this thread into pid's namespaces but its PID and
+// time namespaces (which only children can enter) and its user namespace
+// (a fast init has none of its own).
+func enterNamespaces(pid int) error {
+	if err := unix.Unshare(unix.CLONE_FS); err != nil {
+		return fmt.Errorf("setup thread: unshare fs: %w", err)
+	}
+	for _, ns := range []struct {
+		name string
+		flag int
+	}{{"net", unix.CLONE_NEWNET}, {"ipc", unix.CLONE_NEWIPC}, {"uts", unix.CLONE_NEWUTS}, {"cgroup", unix.CLONE_NEWCGROUP}, {"mnt", unix.CLONE_NEWNS}} {
+		path := "/proc/" + strconv.Itoa(pid) + "/ns/" + ns.name
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("setup thread: open %s: %w", path, err)
+		}
+		err = unix.Setns(fd, ns.flag)
+		unix.Close(fd)
+		if err != nil {
+			return fmt.Errorf("setup thread: enter %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// planFor is setupProcess's work, computed rather than done.
+func planFor(cfg *Config, path, cwd string, environ []string, warn func(string)) (*fastinit.Plan, error) {
+	s := cfg.Spec
+	p := s.Process
+	plan := &fastinit.Plan{
+		Path: path, Args: p.Args, Env: environ, Cwd: cwd,
+		UID: p.User.UID, GID: p.User.GID, AdditionalGids: p.User.AdditionalGids,
+		LastCap: lastCap(), OOMScoreAdj: p.OOMScoreAdj, NoNewPrivileges: p.NoNewPrivileges,
+		Umask: 0o022, PreserveFDs: cfg.PreserveFDs,
+		// An exec'd process joins the container's cgroup namespace and
+		// keeps the caller's keyring, as with the Go init.
+		NewCgroupNS: !cfg.Exec && bundle.HasNewNamespace(s, specs.CgroupNamespace),
+	}
+	for _, rl := range p.Rlimits {
+		n, ok := bundle.RlimitNumber(rl.Type)
+		if !ok {
+			return nil, fmt.Errorf("unknown rlimit %q", rl.Type)
+		}
+		plan.Rlimits = append(plan.Rlimits, fastinit.Rlimit{Resource: uint32(n), Soft: rl.Soft, Hard: rl.Hard})
+	}
+	caps, ignored := parseCaps(p.Capabilities)
+	if len(ignored) > 0 {
+		warn(ignoredCapsWarning(ignored))
+	}
+	plan.Bounding, plan.Effective, plan.Permitted, plan.Inheritable, plan.Ambient = caps.bounding, caps.effective, caps.permitted, caps.inheritable, caps.ambient
+	if p.User.Umask != nil {
+		plan.Umask = *p.User.Umask
+	}
+	if sec := cfg.Seccomp; sec != nil {
+		if err := seccomp.Check(sec); err != nil {
+			return nil, fmt.Errorf("load seccomp filter: %w", err)
+		}
+		plan.Filter, plan.SeccompFlags = sec.Filter, uint32(sec.LoadFlags())
+	}
+	if !cfg.Exec && !cfg.NoNewKeyring {
+		plan.Keyring = "_ses." + cfg.ID
+	}
+	return plan, nil
+}
+
+// StepError words a failure the C init reported (step, the index it names,
+// errno) as the Go init words the same failure.
+func StepError(cfg *Config, step string, index int, errno unix.Errno) error {
+	p := cfg.Spec.Process
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	switch step {
+	case "state", "plan":
+		return fmt.Errorf("init: read the %s from the parent: %w", step, errno)
+	case "cgroup": // as os.File names the tasks file it writes
+		return fmt.Errorf("join cgroup: write tasks: %w", errno)
+	case "affinity":
+		return fmt.Errorf("set CPU affinity %q: %w", "", errno)
+	case "procfs":
+		return fmt.Errorf("open a procfs context in the container's PID namespace (fsopen): %w", errno)
+	case "setsid":
+		return fmt.Errorf("setsid: %w", errno)
+	case "keyring":
+		return fmt.Errorf("join a new session keyring: %w", errno)
+	case "cgroupns":
+		return fmt.Errorf("unshare cgroup namespace: %w", errno)
+	case "closefds":
+		return fmt.Errorf("close fds: %w", errno)
+	case "rlimit":
+		if index >= 0 && index < len(p.Rlimits) {
+			rl := p.Rlimits[index]
+			return fmt.Errorf("set rlimit %s to %d/%d: %w", rl.Type, rl.Soft, rl.Hard, errno)
+		}
+	case "oom": // as os.WriteFile words it: index 0 the open, 1 the write
+		if p.OOMScoreAdj != nil {
+			op := "open"
+			if index == 1 {
+				op = "write"
+			}
+			return fmt.Errorf("set oomScoreAdj %d: %s /proc/self/oom_score_adj: %w", *p.OOMScoreAdj, op, errno)
+		}
+	case "seccomp":
+		if cfg.Seccomp != nil {
+			return fmt.Errorf("load seccomp filter: %w", seccomp.LoadError(errno, cfg.Seccomp.LoadFlags()))
+		}
+	case "bounding":
+		return fmt.Errorf("drop capability %d from the bounding set: %w", index, errno)
+	case "chdir":
+		return fmt.Errorf("chdir to process.cwd %q: %w", cwd, errno)
+	case "cwdoutside":
+		return fmt.Errorf("process.cwd %q is outside the container's root: refused", cwd)
+	case "keepcaps":
+		return fmt.Errorf("set keepcaps: %w", errno)
+	case "setgroups":
+		return fmt.Errorf("set additional gids %v: %w", p.User.AdditionalGids, errno)
+	case "setgid":
+		return fmt.Errorf("set gid %d: %w", p.User.GID, errno)
+	case "setuid":
+		return fmt.Errorf("set uid %d: %w", p.User.UID, errno)
+	case "clearkeepcaps":
+		return fmt.Errorf("clear keepcaps: %w", errno)
+	case "capset":
+		return fmt.Errorf("set capabilities: %w", errno)
+	case "ambient":
+		return fmt.Errorf("clear ambient capabilities: %w", errno)
+	case "nnp":
+		return fmt.Errorf("set no_new_privs: %w", errno)
+	}
+	return fmt.Errorf("init: %s (%d): %w", step, index, errno)
+}
+
+// AmbientWarning words the C init's failure to raise ambient capability c.
+func AmbientWarning(c int, errno unix.Errno) string {
+	return ambientWarning(c, errno)
+}
