@@ -26,15 +26,16 @@ repo=$PWD
 v2vm=${V2VM:-$(cd .. && pwd)/shared/v2vm/run.sh}
 timeout_s=${V2_TIMEOUT:-2400}
 
-# What runs in the guest: 69 tests. A bats test costs 15-30 s there under
+# What runs in the guest: 74 tests. A bats test costs 15-30 s there under
 # TCG (most of it bats' own forks), so about 20-25 minutes on an idle
 # 2-CPU machine, an hour when three guests share it. Everything about
 # cgroups, namespaces (cgroup and user), mounts (the cgroup mounts, the
 # rootfs), image mode (overlay without lowerdir+ on 6.1), idmapped mounts,
-# rootless and LSM (the guest's kernel runs AppArmor). The rest of the
+# rootless and LSM (the guest's kernel runs AppArmor), the fast init (its
+# mount API calls on an older kernel, a cgroup2 /sys/fs/cgroup). The rest of the
 # suite does not depend on the cgroup version or the kernel release; of
 # mounts.bats and image.bats, the tests that do.
-V2_DEFAULT_BATS="cgroups.bats namespaces.bats lsm.bats idmap.bats rootless.bats
+V2_DEFAULT_BATS="cgroups.bats namespaces.bats lsm.bats idmap.bats rootless.bats fastinit.bats
 	mounts.bats:default.spec|root.readonly|maskedPaths
 	image.bats:overlay.is.mounted|200.layers|merges.the.image.config|unpacked.once"
 bats_files=${V2_BATS:-$V2_DEFAULT_BATS}
