@@ -60,7 +60,7 @@ ls /proc/self/fd'
 			"inheritable": ["CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}
 		| .domainname = "example.org"
 		| .root.readonly = true
-		| .linux.namespaces += [{"type": "cgroup"}]
+		| .linux.namespaces |= map(select(.type != "cgroup")) + [{"type": "cgroup"}]
 		| .linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "4096"}
 		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
 			"syscalls": [{"names": ["chmod", "fchmodat", "fchmodat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
