@@ -140,7 +140,15 @@ func (c *Conn) SendFd(m Msg, fd int) error {
 // close-on-exec).
 func (c *Conn) RecvFd() (Msg, int, error) {
 	var m Msg
-	buf := make([]byte, 64<<10)
+	// Sized as Recv sizes it: a peek leaves the fd with the packet.
+	size, _, err := unix.Recvfrom(int(c.f.Fd()), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+	if err != nil {
+		return m, -1, fmt.Errorf("receive: %w", err)
+	}
+	if size == 0 {
+		return m, -1, io.EOF
+	}
+	buf := make([]byte, size)
 	oob := make([]byte, unix.CmsgSpace(4))
 	n, oobn, _, _, err := unix.Recvmsg(int(c.f.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
 	if err != nil {
