@@ -20,10 +20,11 @@ setup() {
 }
 
 # hook_json NAME DIR: a hook that saves its stdin to DIR/NAME.json and
-# appends NAME to DIR/order.
+# appends NAME to DIR/order. The file appears whole (renamed into place):
+# a test that waits for it must not read it half written.
 hook_json() {
 	jq -cn --arg n "$1" --arg d "$2" \
-		'{path: "/bin/sh", args: ["sh", "-c", "cat > \($d)/\($n).json; echo \($n) >> \($d)/order"]}'
+		'{path: "/bin/sh", args: ["sh", "-c", "cat > \($d)/\($n).json.tmp && mv \($d)/\($n).json.tmp \($d)/\($n).json; echo \($n) >> \($d)/order"]}'
 }
 
 # set_all_hooks: every hook type records itself.
