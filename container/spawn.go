@@ -283,7 +283,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			err = sendIDMapSource(parent, o.idmap, p.pid, m.Index)
 		case handshake.ProcFS:
 			if err = waitRoot(); err == nil {
-				err = setupFast(o.cfg, p.pid, fd, cfgW)
+				err = setupFast(o.cfg, p.pid, fd, cfgW, func() error { return o.onHooks(&o.state) })
 			}
 		case handshake.Failed:
 			return p, initError(containerinit.StepError(o.cfg, m.Step, m.Index, unix.Errno(m.Errno)).Error())
@@ -310,7 +310,7 @@ func recv(c *handshake.Conn, fast bool) (handshake.Msg, int, error) {
 // setupFast builds the root of fast init pid, with the procfs context it
 // sent (procfd, which this closes), and writes the plan of the rest to its
 // config pipe (see containerinit.SetupFor).
-func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File) error {
+func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error) error {
 	if procfd < 0 {
 		return errors.New("fast init: no procfs context came with its message")
 	}
@@ -327,8 +327,16 @@ func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File) error
 			unix.Close(procfd)
 		}
 	}()
-	plan, err := containerinit.SetupFor(cfg, pid, procFS, func(msg string) { logs.Write("warning", msg) })
+	var hookErr error
+	hooks := func() error {
+		hookErr = runtimeHooks()
+		return hookErr
+	}
+	plan, err := containerinit.SetupFor(cfg, pid, procFS, hooks, func(msg string) { logs.Write("warning", msg) })
 	if err != nil {
+		if err == hookErr {
+			return err // ours, as when the Go init asks for the hooks
+		}
 		// What the Go init would have said, in its words.
 		return initError(err.Error())
 	}

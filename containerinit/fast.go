@@ -37,8 +37,8 @@ func Fast(cfg *Config) (bool, string) {
 		return false, "no mount namespace of its own"
 	case bundle.HasNamespace(s, specs.UserNamespace):
 		return false, "user namespace"
-	case !cfg.Exec && hasHooks(s.Hooks):
-		return false, "hooks"
+	case !cfg.Exec && hasInitHooks(s.Hooks):
+		return false, "createContainer or startContainer hooks"
 	case p.Terminal:
 		return false, "terminal"
 	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
@@ -65,11 +65,11 @@ func Fast(cfg *Config) (bool, string) {
 	return true, ""
 }
 
-// hasHooks: those that run in or around init (poststart and poststop run
-// in start and delete, as for any container).
-func hasHooks(h *specs.Hooks) bool {
-	//lint:ignore SA1019 prestart is deprecated, still honoured
-	return h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+len(h.StartContainer) > 0
+// hasInitHooks: the hooks that run from init, in the container's
+// namespaces. prestart and createRuntime run in the runtime's (create runs
+// them, with either init), poststart and poststop in start and delete.
+func hasInitHooks(h *specs.Hooks) bool {
+	return h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0
 }
 
 // SetupFor does for the fast init pid what the Go init does for itself
@@ -80,7 +80,12 @@ func hasHooks(h *specs.Hooks) bool {
 // then resolves the program there. It returns the plan of the rest, which
 // the C init applies to itself. The thread ends with it: it has left our
 // namespaces and our root for good.
-func SetupFor(cfg *Config, pid int, procFS func() (int, error), warn func(string)) (*fastinit.Plan, error) {
+//
+// runtimeHooks runs the prestart and createRuntime hooks where the Go init
+// asks its parent to: once the mounts are made, before the pivot. It is
+// called from another goroutine than the thread's (a locked thread runs
+// nothing else), so the hooks start in our namespaces, not init's.
+func SetupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks func() error, warn func(string)) (*fastinit.Plan, error) {
 	type result struct {
 		plan *fastinit.Plan
 		err  error
@@ -88,20 +93,30 @@ func SetupFor(cfg *Config, pid int, procFS func() (int, error), warn func(string
 	done := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread exits with us
-		plan, err := setupFor(cfg, pid, procFS, warn)
+		plan, err := setupFor(cfg, pid, procFS, runtimeHooks, warn)
 		done <- result{plan, err}
 	}()
 	r := <-done
 	return r.plan, r.err
 }
 
-func setupFor(cfg *Config, pid int, procFS func() (int, error), warn func(string)) (*fastinit.Plan, error) {
+func setupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks func() error, warn func(string)) (*fastinit.Plan, error) {
 	if err := enterNamespaces(pid); err != nil {
 		return nil, err
 	}
 	if !cfg.Exec {
 		rc := &rootfs.Config{Rootfs: cfg.Rootfs, Spec: cfg.Spec, Cgroup: cfg.Cgroup, Pid: pid, ProcFS: procFS}
-		if err := buildRoot(rc, func() error { return nil }); err != nil {
+		hooks := func() error {
+			h := cfg.Spec.Hooks
+			//lint:ignore SA1019 prestart is deprecated, still honoured
+			if h == nil || len(h.Prestart)+len(h.CreateRuntime) == 0 {
+				return nil
+			}
+			done := make(chan error, 1)
+			go func() { done <- runtimeHooks() }()
+			return <-done
+		}
+		if err := buildRoot(rc, hooks); err != nil {
 			return nil, err
 		}
 	}

@@ -37,9 +37,15 @@ func TestFast(t *testing.T) {
 		}, "no mount namespace"},
 		{"no pivot", func(c *Config) { c.NoPivot = true }, "--no-pivot"},
 		{"terminal", func(c *Config) { c.Spec.Process.Terminal = true }, "terminal"},
-		{"hook", func(c *Config) {
+		{"startContainer hook", func(c *Config) {
 			c.Spec.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}}}
-		}, "hooks"},
+		}, "createContainer or startContainer hooks"},
+		{"createContainer hook", func(c *Config) {
+			c.Spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/true"}}}
+		}, "createContainer or startContainer hooks"},
+		{"createRuntime and prestart hooks", func(c *Config) {
+			c.Spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/true"}}, Prestart: []specs.Hook{{Path: "/bin/true"}}}
+		}, ""},
 		{"poststart hook", func(c *Config) {
 			c.Spec.Hooks = &specs.Hooks{Poststart: []specs.Hook{{Path: "/bin/true"}}}
 		}, ""},

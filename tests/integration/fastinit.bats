@@ -156,11 +156,38 @@ grep -o "_ses[.]'"$CID"'" /proc/keys; cat /proc/1/cmdline | tr "\0" " "; echo; l
 	done
 }
 
+@test "fastinit: prestart and createRuntime hooks run from create, in the runtime's namespaces, with the state" {
+	local log=$BATS_TEST_TMPDIR/hooks
+	mkdir -p "$log"
+	update_config '.hooks = {
+		"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/mnt > \($l)/prestart.ns; cat > \($l)/prestart.json"]}],
+		"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/net > \($l)/createRuntime.ns; cat > \($l)/createRuntime.json"]}]}' \
+		--arg l "$log"
+	CREATED_IDS+=("$CID")
+	xrt_detached --debug --log "$BATS_TEST_TMPDIR/log" create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/log"
+	[ "$(cat "$log/prestart.ns")" = "$(readlink /proc/self/ns/mnt)" ]
+	[ "$(cat "$log/createRuntime.ns")" = "$(readlink /proc/self/ns/net)" ]
+	local pid
+	pid=$(state_field "$CID" pid)
+	for h in prestart createRuntime; do
+		jq -e --arg id "$CID" --argjson pid "$pid" '.id == $id and .status == "creating" and .pid == $pid' "$log/$h.json"
+	done
+	run xrt delete -f "$CID"
+	# A failing one fails create in the same words either way.
+	update_config '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo no >&2; exit 3"]}]}'
+	run_both "$CID"
+	[ "$fast_status" -ne 0 ]
+	[ "$fast_out" = "$go_out" ]
+	assert_no_leftovers
+}
+
 @test "fastinit: what it does not take goes to the Go init, saying why" {
 	update_config '.hooks = {"createContainer": [{"path": "/bin/true"}]}'
 	CREATED_IDS+=("$CID")
 	run xrt --debug --log "$BATS_TEST_TMPDIR/log" run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	grep -q 'the Go init sets up this process: hooks' "$BATS_TEST_TMPDIR/log"
+	grep -q 'the Go init sets up this process: createContainer or startContainer hooks' "$BATS_TEST_TMPDIR/log"
 	! grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/log"
 }
