@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -200,14 +201,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		cfgW.Close()
 	}()
-	var rootErr error
-	rootWaited := false
-	waitRoot := func() error {
-		if !rootWaited {
-			rootErr, rootWaited = <-rootDone, true
-		}
-		return rootErr
-	}
+	waitRoot := sync.OnceValue(func() error { return <-rootDone })
 	if fast {
 		defer cfgW.Close()
 	}
@@ -236,6 +230,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		return p, fmt.Errorf("init exited early: %w", err)
 	}
+	program := "" // a fast init's, once its plan is sent
 	for {
 		m, fd, err := recv(parent, fast)
 		if errors.Is(err, io.EOF) {
@@ -274,6 +269,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			}
 			err = parent.Send(handshake.Msg{Type: handshake.Ack})
 		case handshake.Ready:
+			if program != "" && o.cfg.Exec {
+				logs.Debugf("setns_init: about to exec %s", program) // the Go init's words
+			}
 			return p, nil
 		case handshake.Log:
 			logs.Write(m.Level, m.Message)
@@ -283,7 +281,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			err = sendIDMapSource(parent, o.idmap, p.pid, m.Index)
 		case handshake.ProcFS:
 			if err = waitRoot(); err == nil {
-				err = setupFast(o.cfg, p.pid, fd, cfgW, func() error { return o.onHooks(&o.state) })
+				program, err = setupFast(o.cfg, p.pid, fd, cfgW, func() error { return o.onHooks(&o.state) })
 			}
 		case handshake.Failed:
 			return p, initError(containerinit.StepError(o.cfg, m.Step, m.Index, unix.Errno(m.Errno)).Error())
@@ -309,10 +307,10 @@ func recv(c *handshake.Conn, fast bool) (handshake.Msg, int, error) {
 
 // setupFast builds the root of fast init pid, with the procfs context it
 // sent (procfd, which this closes), and writes the plan of the rest to its
-// config pipe (see containerinit.SetupFor).
-func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error) error {
+// config pipe (see containerinit.SetupFor). It returns the program.
+func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error) (program string, err error) {
 	if procfd < 0 {
-		return errors.New("fast init: no procfs context came with its message")
+		return "", errors.New("fast init: no procfs context came with its message")
 	}
 	procFS := func() (int, error) {
 		if procfd < 0 {
@@ -335,15 +333,15 @@ func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runti
 	plan, err := containerinit.SetupFor(cfg, pid, procFS, hooks, func(msg string) { logs.Write("warning", msg) })
 	if err != nil {
 		if err == hookErr {
-			return err // ours, as when the Go init asks for the hooks
+			return "", err // ours, as when the Go init asks for the hooks
 		}
 		// What the Go init would have said, in its words.
-		return initError(err.Error())
+		return "", initError(err.Error())
 	}
 	if _, err := planW.Write(plan.Encode()); err != nil {
-		return fmt.Errorf("fast init: send the plan: %w", err)
+		return "", fmt.Errorf("fast init: send the plan: %w", err)
 	}
-	return planW.Close()
+	return plan.Path, planW.Close()
 }
 
 // cgroupJoin is how init gets into its cgroup without the kernel's slow

@@ -86,10 +86,10 @@ func applyCaps(s capSets, warn func(string)) error {
 		{Effective: uint32(s.effective >> 32), Permitted: uint32(s.permitted >> 32), Inheritable: uint32(s.inheritable >> 32)},
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("set capabilities: %w", err)
+		return stepError(stepWords["capset"], err)
 	}
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && err != unix.EINVAL {
-		return fmt.Errorf("clear ambient capabilities: %w", err)
+		return stepError(stepWords["ambient"], err)
 	}
 	for c := 0; c < 64; c++ {
 		if s.ambient&(1<<uint(c)) == 0 {

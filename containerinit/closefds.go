@@ -16,7 +16,7 @@ func closeOnExecFrom(lo int) error {
 	err := unix.CloseRange(uint(lo), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	if err != unix.ENOSYS && err != unix.EINVAL {
 		if err != nil {
-			return fmt.Errorf("close fds: %w", err)
+			return stepError(stepWords["closefds"], err)
 		}
 		return nil
 	}

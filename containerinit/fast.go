@@ -120,13 +120,7 @@ func setupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks fun
 			return nil, err
 		}
 	}
-	p := cfg.Spec.Process
-	cwd := p.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	environ := env(p)
-	path, err := lookPath(p.Args[0], cwd, environ)
+	path, cwd, environ, err := program(cfg.Spec.Process)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +187,7 @@ func planFor(cfg *Config, path, cwd string, environ []string, warn func(string))
 		plan.Filter, plan.SeccompFlags = sec.Filter, uint32(sec.LoadFlags())
 	}
 	if !cfg.Exec && !cfg.NoNewKeyring {
-		plan.Keyring = "_ses." + cfg.ID
+		plan.Keyring = keyringName(cfg)
 	}
 	return plan, nil
 }
@@ -202,9 +196,9 @@ func planFor(cfg *Config, path, cwd string, environ []string, warn func(string))
 // errno) as the Go init words the same failure.
 func StepError(cfg *Config, step string, index int, errno unix.Errno) error {
 	p := cfg.Spec.Process
-	cwd := p.Cwd
-	if cwd == "" {
-		cwd = "/"
+	cwd := processCwd(p)
+	if words, ok := stepWords[step]; ok {
+		return stepError(words, errno)
 	}
 	switch step {
 	case "state", "plan":
@@ -215,14 +209,6 @@ func StepError(cfg *Config, step string, index int, errno unix.Errno) error {
 		return fmt.Errorf("set CPU affinity %q: %w", "", errno)
 	case "procfs":
 		return fmt.Errorf("open a procfs context in the container's PID namespace (fsopen): %w", errno)
-	case "setsid":
-		return fmt.Errorf("setsid: %w", errno)
-	case "keyring":
-		return fmt.Errorf("join a new session keyring: %w", errno)
-	case "cgroupns":
-		return fmt.Errorf("unshare cgroup namespace: %w", errno)
-	case "closefds":
-		return fmt.Errorf("close fds: %w", errno)
 	case "rlimit":
 		if index >= 0 && index < len(p.Rlimits) {
 			rl := p.Rlimits[index]
@@ -243,28 +229,35 @@ func StepError(cfg *Config, step string, index int, errno unix.Errno) error {
 	case "bounding":
 		return fmt.Errorf("drop capability %d from the bounding set: %w", index, errno)
 	case "chdir":
-		return fmt.Errorf("chdir to process.cwd %q: %w", cwd, errno)
+		return chdirError(cwd, errno)
 	case "cwdoutside":
-		return fmt.Errorf("process.cwd %q is outside the container's root: refused", cwd)
-	case "keepcaps":
-		return fmt.Errorf("set keepcaps: %w", errno)
+		return cwdOutsideError(cwd)
 	case "setgroups":
 		return fmt.Errorf("set additional gids %v: %w", p.User.AdditionalGids, errno)
 	case "setgid":
 		return fmt.Errorf("set gid %d: %w", p.User.GID, errno)
 	case "setuid":
 		return fmt.Errorf("set uid %d: %w", p.User.UID, errno)
-	case "clearkeepcaps":
-		return fmt.Errorf("clear keepcaps: %w", errno)
-	case "capset":
-		return fmt.Errorf("set capabilities: %w", errno)
-	case "ambient":
-		return fmt.Errorf("clear ambient capabilities: %w", errno)
-	case "nnp":
-		return fmt.Errorf("set no_new_privs: %w", errno)
 	}
 	return fmt.Errorf("init: %s (%d): %w", step, index, errno)
 }
+
+// stepWords are the words of the steps that fail with nothing but an
+// errno to add, keyed by the C init's step names; the Go init fails the
+// same steps with stepError(stepWords[...], err).
+var stepWords = map[string]string{
+	"setsid":        "setsid",
+	"keyring":       "join a new session keyring",
+	"cgroupns":      "unshare cgroup namespace",
+	"closefds":      "close fds",
+	"keepcaps":      "set keepcaps",
+	"clearkeepcaps": "clear keepcaps",
+	"capset":        "set capabilities",
+	"ambient":       "clear ambient capabilities",
+	"nnp":           "set no_new_privs",
+}
+
+func stepError(words string, err error) error { return fmt.Errorf("%s: %w", words, err) }
 
 // AmbientWarning words the C init's failure to raise ambient capability c.
 func AmbientWarning(c int, errno unix.Errno) string {

@@ -44,6 +44,7 @@ func TestFast(t *testing.T) {
 			c.Spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/true"}}}
 		}, "createContainer or startContainer hooks"},
 		{"createRuntime and prestart hooks", func(c *Config) {
+			//lint:ignore SA1019 prestart is deprecated, still honoured
 			c.Spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/true"}}, Prestart: []specs.Hook{{Path: "/bin/true"}}}
 		}, ""},
 		{"poststart hook", func(c *Config) {

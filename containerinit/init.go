@@ -90,7 +90,7 @@ func run(conn *parent) error {
 		// are resolved against the host's cgroup tree.
 		if bundle.HasNewNamespace(spec, specs.CgroupNamespace) {
 			if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-				return fmt.Errorf("unshare cgroup namespace: %w", err)
+				return stepError(stepWords["cgroupns"], err)
 			}
 		}
 	}
@@ -101,7 +101,7 @@ func run(conn *parent) error {
 		// have: CRIU refuses to dump a session leader outside the
 		// container's PID namespace (runc's checkpoint.bats, after exec).
 		if _, err := unix.Setsid(); err != nil {
-			return fmt.Errorf("setsid: %w", err)
+			return stepError(stepWords["setsid"], err)
 		}
 	}
 	if p.Terminal {
@@ -109,12 +109,7 @@ func run(conn *parent) error {
 			return err
 		}
 	}
-	cwd := p.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	environ := env(p)
-	path, err := lookPath(p.Args[0], cwd, environ)
+	path, _, environ, err := program(p)
 	if err != nil {
 		return err
 	}
@@ -173,11 +168,11 @@ func run(conn *parent) error {
 func setupContainer(cfg *Config, conn *parent, state *specs.State) error {
 	spec := cfg.Spec
 	if _, err := unix.Setsid(); err != nil {
-		return fmt.Errorf("setsid: %w", err)
+		return stepError(stepWords["setsid"], err)
 	}
 	if !cfg.NoNewKeyring {
-		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil && err != unix.ENOSYS {
-			return fmt.Errorf("join a new session keyring: %w", err)
+		if _, err := unix.KeyctlJoinSessionKeyring(keyringName(cfg)); err != nil && err != unix.ENOSYS {
+			return stepError(stepWords["keyring"], err)
 		}
 	}
 
@@ -273,6 +268,9 @@ func readConfig() (*Config, error) {
 	in.Config.Spec = in.Spec.spec()
 	return in.Config, nil
 }
+
+// keyringName is the session keyring init joins unless --no-new-keyring.
+func keyringName(cfg *Config) string { return "_ses." + cfg.ID }
 
 // waitForStart blocks opening exec.fifo for writing until `xrt start` opens
 // it for reading, then writes one byte to prove init was still alive.

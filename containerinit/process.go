@@ -54,7 +54,7 @@ func setupProcess(s *specs.Spec, sec *seccompStep, warn func(string)) error {
 	// cannot search, on the way to one it can), and again as the user when
 	// root may not enter it (a root-squashed or 0700 volume of the user).
 	cwdDone := false
-	switch err := chdir(p.Cwd); {
+	switch err := chdir(processCwd(p)); {
 	case err == nil:
 		cwdDone = true
 	case !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM):
@@ -68,7 +68,7 @@ func setupProcess(s *specs.Spec, sec *seccompStep, warn func(string)) error {
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("set no_new_privs: %w", err)
+			return stepError(stepWords["nnp"], err)
 		}
 	}
 	mask := 0o022
@@ -77,7 +77,7 @@ func setupProcess(s *specs.Spec, sec *seccompStep, warn func(string)) error {
 	}
 	unix.Umask(mask)
 	if !cwdDone {
-		if err := chdir(p.Cwd); err != nil {
+		if err := chdir(processCwd(p)); err != nil {
 			return err
 		}
 	}
@@ -89,14 +89,11 @@ func setupProcess(s *specs.Spec, sec *seccompStep, warn func(string)) error {
 // named as /proc/self/fd/N (CVE-2024-21626) has no path from the root,
 // and getcwd says "unreachable".
 func chdir(cwd string) error {
-	if cwd == "" {
-		cwd = "/"
-	}
 	if err := unix.Chdir(cwd); err != nil {
-		return fmt.Errorf("chdir to process.cwd %q: %w", cwd, err)
+		return chdirError(cwd, err)
 	}
 	if _, err := unix.Getwd(); err != nil {
-		return fmt.Errorf("process.cwd %q is outside the container's root: refused", cwd)
+		return cwdOutsideError(cwd)
 	}
 	return nil
 }
@@ -106,7 +103,7 @@ func chdir(cwd string) error {
 // Raw per-thread syscalls: the thread execs right after.
 func setUser(u specs.User) error {
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("set keepcaps: %w", err)
+		return stepError(stepWords["keepcaps"], err)
 	}
 	gids := make([]uint32, len(u.AdditionalGids))
 	copy(gids, u.AdditionalGids)
@@ -128,7 +125,33 @@ func setUser(u specs.User) error {
 		return fmt.Errorf("set uid %d: %w", u.UID, errno)
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear keepcaps: %w", err)
+		return stepError(stepWords["clearkeepcaps"], err)
 	}
 	return nil
+}
+
+func chdirError(cwd string, err error) error {
+	return fmt.Errorf("chdir to process.cwd %q: %w", cwd, err)
+}
+
+func cwdOutsideError(cwd string) error {
+	return fmt.Errorf("process.cwd %q is outside the container's root: refused", cwd)
+}
+
+// processCwd is process.cwd, "/" when empty.
+func processCwd(p *specs.Process) string {
+	if p.Cwd == "" {
+		return "/"
+	}
+	return p.Cwd
+}
+
+// program is what execve gets: the environment (env) and the executable
+// found from the working directory with it (lookPath). It runs in the
+// container's root, before the user changes.
+func program(p *specs.Process) (path, cwd string, environ []string, err error) {
+	cwd = processCwd(p)
+	environ = env(p)
+	path, err = lookPath(p.Args[0], cwd, environ)
+	return path, cwd, environ, err
 }

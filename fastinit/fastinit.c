@@ -79,23 +79,14 @@ static void fail(const char *step, int index)
 	_exit(1);
 }
 
-// debug has the parent log "msg arg" with --debug; the words are the Go
-// init's, which runc's suite looks for.
-static void debug(const char *msg, const char *arg)
+// debug has the parent log msg with --debug; the words are the Go init's,
+// which runc's suite looks for.
+static void debug(const char *msg)
 {
 	if (!getenv("_XRT_DEBUG"))
 		return;
-	char json[8300], *o = json + sprintf(json, "{\"type\":\"log\",\"level\":\"debug\",\"message\":\"%s", msg);
-	for (const char *p = arg; *p && o < json + sizeof(json) - 16; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\')
-			*o++ = '\\', *o++ = c;
-		else if (c < 0x20)
-			o += sprintf(o, "\\u%04x", c);
-		else
-			*o++ = c;
-	}
-	strcpy(o, "\"}");
+	char json[256];
+	snprintf(json, sizeof(json), "{\"type\":\"log\",\"level\":\"debug\",\"message\":\"%s\"}", msg);
 	send_msg(json, -1);
 }
 
@@ -304,7 +295,7 @@ __attribute__((constructor(2000))) static void xrt_fastinit(void)
 	if (!sync || !getenv("_XRT_FASTINIT"))
 		return;
 	syncfd = atoi(sync);
-	debug("child process in init(): the fast init (C) starts", "");
+	debug("child process in init(): the fast init (C) starts");
 	expect_state();
 	join_cgroup();
 	send_procfs();
@@ -320,10 +311,8 @@ __attribute__((constructor(2000))) static void xrt_fastinit(void)
 		fail("plan", 0);
 	}
 	apply(&plan);
-	if (getenv("_XRT_FIFO_FD"))
-		debug("init: closing the pipe to signal completion (ready, waiting for start)", "");
-	else // exec: nothing to wait for
-		debug("setns_init: about to exec ", plan.path);
+	if (getenv("_XRT_FIFO_FD")) // exec's line names the program: create logs it
+		debug("init: closing the pipe to signal completion (ready, waiting for start)");
 	send_msg("{\"type\":\"ready\"}", -1);
 	close(syncfd);
 
