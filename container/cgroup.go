@@ -15,11 +15,19 @@ import (
 	"xrt/logs"
 )
 
-// makeCgroup creates the container's cgroup with its limits set, before
-// any process is in it, but for the ones it returns to be set once init is
-// ready (see holdBackPids). The path is recorded first, so that a failure
-// half-way is cleaned up by destroy.
-func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager, *cgroups.Resources, error) {
+// cgroupLimits are the limits of a cgroup makeCgroup made: now, to set
+// before init joins the cgroup (create sets them while init starts), and
+// late, once init is ready (see holdBackPids).
+type cgroupLimits struct {
+	now, late *cgroups.Resources
+}
+
+// makeCgroup creates the container's cgroup, and returns the limits it
+// is to have. The path is recorded first, so that a failure half-way is
+// cleaned up by destroy. The systemd driver's unit is made with its
+// limits.
+func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager, cgroupLimits, error) {
+	var none cgroupLimits
 	var path string
 	var res *specs.LinuxResources
 	if spec.Linux != nil {
@@ -27,33 +35,33 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 	}
 	r, err := specconv.FromSpec(res)
 	if err != nil {
-		return nil, nil, fmt.Errorf("linux.resources: %w", err)
+		return nil, none, fmt.Errorf("linux.resources: %w", err)
 	}
 	r = allowDevices(r)
 	if systemd {
 		cg, err := c.makeUnit(path, spec.Annotations, r)
-		return cg, nil, err
+		return cg, none, err
 	}
 	if c.Cgroup, err = cgroups.PathFor(path, c.ID); err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
 	cg := c.cgroup()
 	if cg == nil {
-		return nil, nil, fmt.Errorf("cgroups: this host mounts no cgroup hierarchy under /sys/fs/cgroup")
+		return nil, none, fmt.Errorf("cgroups: this host mounts no cgroup hierarchy under /sys/fs/cgroup")
 	}
 	// Another container's (same id under another root, or a shared
 	// cgroupsPath): never joined, and never removed by our cleanup.
 	if pids, err := cg.Pids(); err == nil && anyLive(pids) {
 		path := c.Cgroup
 		c.Cgroup = ""
-		return nil, nil, fmt.Errorf("container's cgroup is not empty: cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
+		return nil, none, fmt.Errorf("container's cgroup is not empty: cgroup %s is in use by %d process(es) of another container: give this one its own linux.cgroupsPath", path, len(pids))
 	}
 	// A frozen cgroup would stop init half-way and the create would hang
 	// on it: refused, and left as it is (it is not ours).
 	if st, err := cg.State(); err == nil && st != cgroups.Thawed {
 		path := c.Cgroup
 		c.Cgroup = ""
-		return nil, nil, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
+		return nil, none, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
 	}
 	if err := cg.Apply(-1); err != nil {
 		// Rootless, on a host that has not delegated a cgroup to this
@@ -62,21 +70,34 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 			logs.Debugf("container %s: no cgroup (rootless, %v)", c.ID, err)
 			cg.Destroy()
 			c.Cgroup = ""
-			return nil, nil, nil
+			return nil, none, nil
 		}
 		if os.Geteuid() != 0 && errors.Is(err, fs.ErrPermission) {
-			return nil, nil, fmt.Errorf("linux.resources needs a cgroup, and this user may not create %s (delegate a cgroup to it, or remove the limits): %w", c.Cgroup, err)
+			return nil, none, fmt.Errorf("linux.resources needs a cgroup, and this user may not create %s (delegate a cgroup to it, or remove the limits): %w", c.Cgroup, err)
 		}
-		return nil, nil, err
+		return nil, none, err
 	}
-	var late *cgroups.Resources
+	l := cgroupLimits{now: r}
 	if cgroups.DetectMode() == cgroups.Unified {
-		r, late = holdBackPids(r)
+		l.now, l.late = holdBackPids(r)
 	}
-	if err := cg.Set(r); err != nil {
-		return nil, nil, err
+	return cg, l, nil
+}
+
+// setNow sets the limits that hold from init's first step.
+func (l cgroupLimits) setNow(cg cgroups.Manager) error {
+	if cg == nil || l.now == nil {
+		return nil
 	}
-	return cg, late, nil
+	return cg.Set(l.now)
+}
+
+// setLate sets the limits that wait for init to be ready.
+func (l cgroupLimits) setLate(cg cgroups.Manager) error {
+	if cg == nil || l.late == nil {
+		return nil
+	}
+	return cg.Set(l.late)
 }
 
 // holdBackPids splits the pids limit (pids.max, also as a unified key) off

@@ -50,7 +50,9 @@ type CreateOpts struct {
 // Create makes the state directory, spawns init and waits until it is set
 // up and blocked on exec.fifo. On failure it removes everything it made.
 func Create(o *CreateOpts) (_ *Container, err error) {
-	c, err := begin(o.Root, o.ID, o.Bundle)
+	netns := makeNetnsAhead(o.Bundle.Spec)
+	defer netns.close()
+	c, err := begin(o.Root, o.ID, o.Bundle, o.NotifySocket == "")
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +73,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			return nil, fmt.Errorf("create container %q: %w", o.ID, err)
 		}
 	}
-	cg, lateLimits, err := c.makeCgroup(spec, o.SystemdCgroup)
+	cg, limits, err := c.makeCgroup(spec, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +122,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	p, err := spawn(&spawnOpts{
 		cfg:        cfg,
 		namespaces: namespaceList(spec),
+		netns:      netns,
 		fifo:       fifo,
 		console:    consoleInit,
 		cgroup:     cgroups.JoinOf(cg),
@@ -130,6 +133,23 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		makeRoot:   o.MakeRoot,
 		rootLate:   rootInInitNS(spec),
 		onStart:    c.joinUnit(cg, cfg),
+		// While init's start-up (exec, namespaces) runs on another CPU:
+		// nothing of it waits on these, and they are done before it
+		// joins the cgroup.
+		whileStarting: func() error {
+			if err := limits.setNow(cg); err != nil {
+				return err
+			}
+			if c.wholeConfig {
+				return nil
+			}
+			return c.writeJSON(configFile, spec)
+		},
+		// Read only with state.json, written once init is ready.
+		onPid: func(p *initProc) error {
+			c.Pid, c.PidStart = p.pid, p.start
+			return c.writeFastdel(cg, o.NotifySocket != "")
+		},
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
 			//lint:ignore SA1019 prestart is deprecated, still honoured
@@ -145,22 +165,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("unable to start container process: %w (container %q)", err, o.ID)
 	}
-	if lateLimits != nil {
-		if err := cg.Set(lateLimits); err != nil {
-			return nil, fmt.Errorf("create container %q: %w", o.ID, err)
-		}
+	if err := limits.setLate(cg); err != nil {
+		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
 	}
 	if consoleOurs != nil {
 		if c.Console, err = receiveMaster(consoleOurs); err != nil {
 			return nil, err
 		}
-	}
-	if err := c.writeJSON(configFile, spec); err != nil {
-		return nil, err
-	}
-	// Before state.json: the C side reads the record only with it.
-	if err := c.writeFastdel(cg, o.NotifySocket != ""); err != nil {
-		return nil, err
 	}
 	if err := c.save(); err != nil {
 		return nil, err
@@ -186,9 +197,11 @@ func netDevices(s *specs.Spec) map[string]specs.LinuxNetDevice {
 }
 
 // begin makes the state directory of container id, locked, and the state
-// and cleanup record of what create and restore make next. On failure it
-// leaves nothing.
-func begin(root, id string, b *bundle.Bundle) (_ *Container, err error) {
+// and cleanup record of what create and restore make next: config.json,
+// the whole spec when final says that nothing will be added to it (one
+// file less to write), else the part that DeletePartial reads. On failure
+// it leaves nothing.
+func begin(root, id string, b *bundle.Bundle, final bool) (_ *Container, err error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -220,9 +233,14 @@ func begin(root, id string, b *bundle.Bundle) (_ *Container, err error) {
 		c.Poststart, c.Poststop = h.Poststart, h.Poststop
 	}
 	// Before init exists, what DeletePartial needs to clean up after a
-	// create cut short; the whole spec once init is ready, so that its
-	// encoding (cold, a millisecond in image mode) never holds init up.
-	if err := c.writeJSON(configFile, cleanupConfig(spec, c.Rootfs)); err != nil {
+	// create cut short. It reads root.path only when absolute, for a
+	// container without a mount namespace: the cleanup record has it so.
+	c.wholeConfig = final && (!c.HostMounts || spec.Root != nil && filepath.IsAbs(spec.Root.Path))
+	var rec any = spec
+	if !c.wholeConfig {
+		rec = cleanupConfig(spec, c.Rootfs)
+	}
+	if err := c.writeJSON(configFile, rec); err != nil {
 		c.destroy()
 		c.Unlock()
 		return nil, err

@@ -27,7 +27,7 @@ type RestoreOpts struct {
 // container afterwards: state, exec, kill, pause and delete work on it.
 // On failure it removes everything it made, processes included.
 func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
-	c, err := begin(o.Root, o.ID, o.Bundle)
+	c, err := begin(o.Root, o.ID, o.Bundle, false)
 	if err != nil {
 		return nil, err
 	}
@@ -38,13 +38,16 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 		}
 	}()
 	spec := o.Bundle.Spec
-	cg, late, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver
+	cg, limits, err := c.makeCgroup(spec, false) // restore places the container with the cgroupfs driver
 	if err != nil {
 		return nil, err
 	}
+	if err := limits.setNow(cg); err != nil {
+		return nil, err
+	}
 	pid, err := o.Restore(c, cg)
-	if err == nil && late != nil && cg != nil {
-		err = cg.Set(late)
+	if err == nil {
+		err = limits.setLate(cg)
 	}
 	if pid > 0 {
 		c.Pid = pid

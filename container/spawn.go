@@ -28,6 +28,7 @@ import (
 type spawnOpts struct {
 	cfg        *containerinit.Config
 	namespaces string        // for nsenter: "pid,mount,network=/path"
+	netns      *netnsAhead   // the new network namespace, made ahead; nil: init makes it
 	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
 	console    *os.File      // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
@@ -45,6 +46,13 @@ type spawnOpts struct {
 	// it runs first, in our mount namespace.
 	makeRoot func() error
 	rootLate bool
+	// whileStarting, when set, runs once init has been told to go, while
+	// it starts, and before it joins its cgroup; its error fails the
+	// spawn once init's pid is known.
+	whileStarting func() error
+	// onPid, when set, runs once init's pid is known and it has its
+	// state, while it joins its cgroup.
+	onPid func(p *initProc) error
 	// onStart, when set, runs once init exists and before it does anything
 	// (before its config is sent, so it may change cfg): the systemd
 	// driver puts init in the container's unit here.
@@ -85,10 +93,15 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		extra = append(extra, f)
 		return strconv.Itoa(2 + len(extra))
 	}
+	namespaces := o.namespaces
+	if f := o.netns.get(); f != nil {
+		namespaces = withNetworkPath(namespaces, "/proc/self/fd/"+fd(f))
+		logs.Debugf("init joins the network namespace made ahead for it")
+	}
 	env := []string{
 		nsenter.EnvSync + "=" + fd(child),
 		containerinit.EnvConfig + "=" + fd(cfgR),
-		nsenter.EnvNS + "=" + o.namespaces,
+		nsenter.EnvNS + "=" + namespaces,
 		nsenter.EnvTimeNS + "=" + timeOffsets(o.cfg.Spec),
 	}
 	if logs.Debugging() {
@@ -230,9 +243,16 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		return p, fmt.Errorf("init exited early: %w", err)
 	}
+	var pending error // whileStarting's
+	if o.whileStarting != nil {
+		pending = o.whileStarting()
+	}
 	program := "" // a fast init's, once its plan is sent
 	for {
 		m, fd, err := recv(parent, fast)
+		if pending != nil && (err != nil || m.Type != handshake.Log && m.Type != handshake.Pid) {
+			return p, pending
+		}
 		if errors.Is(err, io.EOF) {
 			return p, errors.New("init exited without saying why (see the log and stderr)")
 		}
@@ -252,6 +272,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			if p.pid != cmd.pid {
 				cmd.wait() // the intermediate process, which forked init
 			}
+			if pending != nil {
+				return p, pending
+			}
 			if p.start, _, err = procStat(p.pid); err != nil {
 				return p, fmt.Errorf("init %d: %w", p.pid, err)
 			}
@@ -263,6 +286,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			}
 			b, _ := json.Marshal(&o.state)
 			err = parent.Send(handshake.Msg{Type: handshake.State, State: b, Pid: p.pid})
+			if err == nil && o.onPid != nil {
+				err = o.onPid(p)
+			}
 		case handshake.Hooks:
 			if err := o.onHooks(&o.state); err != nil {
 				return p, err
@@ -403,6 +429,18 @@ func namespaceList(s *specs.Spec) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// withNetworkPath makes the new network namespace of list (see
+// namespaceList) the one at path.
+func withNetworkPath(list, path string) string {
+	items := strings.Split(list, ",")
+	for i, item := range items {
+		if item == string(specs.NetworkNamespace) {
+			items[i] = item + "=" + path
+		}
+	}
+	return strings.Join(items, ",")
 }
 
 // timeOffsets encodes linux.timeOffsets in /proc/self/timens_offsets format.

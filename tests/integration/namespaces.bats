@@ -194,3 +194,52 @@ root_prop() { awk '$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; exit
 	# Container root is host uid/gid 100000.
 	[ "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/made-inside")" = 100000:100000 ]
 }
+
+# The new network namespace is made by create, on a thread of its own,
+# while it does its other work (container/netns.go); init joins it.
+
+@test "namespaces: a new network namespace is made ahead of init: each container's own, lo up, no descriptor of it left in the container" {
+	set_args sleep 1000
+	xrt_create "$CID"
+	[ "$status" -eq 0 ]
+	xrt_create "$CID-2"
+	[ "$status" -eq 0 ]
+	a=$(state_field "$CID" pid)
+	b=$(state_field "$CID-2" pid)
+	[ "$(readlink "/proc/$a/ns/net")" != "$(host_ns net)" ]
+	[ "$(readlink "/proc/$b/ns/net")" != "$(host_ns net)" ]
+	[ "$(readlink "/proc/$a/ns/net")" != "$(readlink "/proc/$b/ns/net")" ]
+	# Only lo, and up (IFF_UP|IFF_LOOPBACK).
+	run xrt exec "$CID" sh -c 'ls /sys/class/net; cat /sys/class/net/lo/flags'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'lo\n0x9')" ]
+	# init holds no descriptor of a namespace, before and after start.
+	! ls -l "/proc/$a/fd" | grep -q 'net:\['
+	run xrt start "$CID"
+	[ "$status" -eq 0 ]
+	! ls -l "/proc/$a/fd" | grep -q 'net:\['
+	# The log says whose namespace init joined.
+	log=$BATS_TEST_TMPDIR/create.log
+	xrt_detached --debug --log "$log" create --bundle "$BUNDLE" "$CID-3"
+	CREATED_IDS+=("$CID-3")
+	[ "$status" -eq 0 ]
+	grep -q 'init joins the network namespace made ahead for it' "$log"
+}
+
+@test "namespaces: with a user namespace, init makes the network namespace in it, and root there may configure it" {
+	update_config '.linux.namespaces += [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	open_path_to "$BUNDLE"
+	# CAP_NET_ADMIN counts over a network namespace owned by the container's user namespace.
+	set_cmd 'ifconfig lo down && cat /sys/class/net/lo/flags && ifconfig lo up && cat /sys/class/net/lo/flags'
+	log=$BATS_TEST_TMPDIR/run.log
+	CREATED_IDS+=("$CID")
+	run xrt --debug --log "$log" run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '0x8\n0x9')" ]
+	! grep -q 'made ahead' "$log"
+}

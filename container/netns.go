@@ -1,0 +1,68 @@
+package container
+
+import (
+	"os"
+	"runtime"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"xrt/bundle"
+	"xrt/logs"
+)
+
+// netnsAhead is a new network namespace made on a thread of create's own
+// while create does its other work. The kernel takes about a millisecond
+// to make one (the loopback device, sysctl tables, each protocol's state
+// of the namespace); made by init, that millisecond is on the way to
+// "created". init joins it as it joins a namespace given by path.
+type netnsAhead struct {
+	made chan *os.File // nil: making it failed, init makes its own
+	file *os.File
+	done bool
+}
+
+// makeNetnsAhead starts making the network namespace that s asks for, or
+// returns nil when init must make it itself: as a user namespace's, or
+// where this process may not.
+func makeNetnsAhead(s *specs.Spec) *netnsAhead {
+	if !bundle.HasNewNamespace(s, specs.NetworkNamespace) || bundle.HasNamespace(s, specs.UserNamespace) || os.Geteuid() != 0 {
+		return nil
+	}
+	a := &netnsAhead{made: make(chan *os.File, 1)}
+	go func() {
+		// The thread is left in the namespace and never unlocked: Go ends
+		// it when this goroutine returns.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			logs.Debugf("network namespace made by init: %v", err)
+			a.made <- nil
+			return
+		}
+		f, err := os.OpenFile("/proc/thread-self/ns/net", os.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			logs.Debugf("network namespace made by init: %v", err)
+			f = nil
+		}
+		a.made <- f
+	}()
+	return a
+}
+
+// get waits for the namespace: nil when init is to make it.
+func (a *netnsAhead) get() *os.File {
+	if a == nil {
+		return nil
+	}
+	if !a.done {
+		a.file, a.done = <-a.made, true
+	}
+	return a.file
+}
+
+// close drops this process's hold on the namespace: init's is its own.
+func (a *netnsAhead) close() {
+	if f := a.get(); f != nil {
+		f.Close()
+	}
+}
