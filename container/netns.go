@@ -31,22 +31,37 @@ func makeNetnsAhead(s *specs.Spec) *netnsAhead {
 	}
 	a := &netnsAhead{made: make(chan *os.File, 1)}
 	go func() {
-		// The thread is left in the namespace and never unlocked: Go ends
-		// it when this goroutine returns.
-		runtime.LockOSThread()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			logs.Debugf("network namespace made by init: %v", err)
-			a.made <- nil
-			return
-		}
-		f, err := os.OpenFile("/proc/thread-self/ns/net", os.O_RDONLY|unix.O_CLOEXEC, 0)
+		f, err := unshareNet()
 		if err != nil {
 			logs.Debugf("network namespace made by init: %v", err)
-			f = nil
 		}
 		a.made <- f
 	}()
 	return a
+}
+
+// unshareNet makes a network namespace on this goroutine's thread and
+// returns it, then puts the thread back in the one it was in, so that
+// nothing of this process holds the namespace once the file is closed.
+// A thread that cannot go back is left locked: Go ends it when the
+// goroutine returns.
+func unshareNet() (*os.File, error) {
+	runtime.LockOSThread()
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	defer orig.Close()
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	f, err := os.Open("/proc/thread-self/ns/net")
+	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err == nil {
+		runtime.UnlockOSThread()
+	}
+	return f, err
 }
 
 // get waits for the namespace: nil when init is to make it.
