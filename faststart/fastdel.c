@@ -242,8 +242,9 @@ static const char *const state_files[] = {
 };
 
 // scan_state checks that dirfd holds only state_files, as plain files or
-// the fifo, and reports whether exec.fifo is there; -1 otherwise.
-static int scan_state(int dirfd, int *fifo)
+// the fifo, and reports which of them are there (bit i: state_files[i])
+// and whether exec.fifo is one; -1 otherwise.
+static int scan_state(int dirfd, unsigned *present, int *fifo)
 {
 	int fd = dup(dirfd);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -255,12 +256,17 @@ static int scan_state(int dirfd, int *fifo)
 	rewinddir(d);
 	int ok = 1;
 	*fifo = 0;
+	*present = 0;
 	for (struct dirent *e; ok && (e = readdir(d));) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		ok = 0;
-		for (size_t i = 0; i < sizeof(state_files) / sizeof(state_files[0]); i++)
-			ok |= strcmp(e->d_name, state_files[i]) == 0;
+		for (size_t i = 0; i < sizeof(state_files) / sizeof(state_files[0]); i++) {
+			if (strcmp(e->d_name, state_files[i]) == 0) {
+				ok = 1;
+				*present |= 1u << i;
+			}
+		}
 		struct stat st;
 		if (!ok || fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			ok = 0;
@@ -297,6 +303,7 @@ int xrt_fastdelete(const char *dir, int force)
 	char rec[XRT_FASTDEL_MAX_BYTES + 2];
 	struct xrt_fastdel r;
 	int fifo;
+	unsigned present;
 	// The lock every command on this container takes (container/lock.go).
 	// Then nothing is touched until everything is known to be plain.
 	if (flock(dirfd, LOCK_EX) < 0 || faccessat(dirfd, XRT_STATE_FILE, F_OK, 0) < 0)
@@ -309,7 +316,7 @@ int xrt_fastdelete(const char *dir, int force)
 	if (n < 0 || n > XRT_FASTDEL_MAX_BYTES)
 		goto out;
 	rec[n] = 0;
-	if (xrt_fastdel_parse(rec, n, &r) < 0 || scan_state(dirfd, &fifo) < 0)
+	if (xrt_fastdel_parse(rec, n, &r) < 0 || scan_state(dirfd, &present, &fifo) < 0)
 		goto out;
 
 	// Init, if it is still the process create started (container.pidfd).
@@ -354,8 +361,8 @@ int xrt_fastdelete(const char *dir, int force)
 	// removeCgroup: what is left in it (processes of a container without
 	// its own PID namespace outlive init) is killed, then it goes.
 	int exists = 0;
-	for (int i = 0; i < r.ndirs; i++)
-		exists |= access(r.dirs[i], F_OK) == 0;
+	for (int i = 0; i < r.ndirs && !exists; i++)
+		exists = access(r.dirs[i], F_OK) == 0;
 	if (exists) {
 		int live = any_live(r.procs, 0);
 		if (live < 0)
@@ -376,8 +383,9 @@ int xrt_fastdelete(const char *dir, int force)
 
 	// The state directory: state.json last, so that until it goes the
 	// Go side's delete (with or without --force) finds the container.
+	// exec.fifo is there only when seen (start removes it, not adds it).
 	for (size_t i = 0; i < sizeof(state_files) / sizeof(state_files[0]); i++) {
-		if (strcmp(state_files[i], XRT_STATE_FILE) == 0)
+		if (strcmp(state_files[i], XRT_STATE_FILE) == 0 || !(present & (1u << i)))
 			continue;
 		if (unlinkat(dirfd, state_files[i], 0) < 0 && errno != ENOENT)
 			goto out;
