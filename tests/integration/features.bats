@@ -79,12 +79,16 @@ load ../helpers
 	update_config '.linux.netDevices = {($d): {"name": "moved0"}}' --arg d "$dev"
 	set_cmd 'cat /sys/class/net/moved0/address'
 	run xrt run -b "$BUNDLE" "$CID"
-	local addr
-	addr=$(cat "/sys/class/net/xft$$b/address" 2>/dev/null || true)
+	# The veth pair dies with the container's namespace, which the kernel
+	# tears down a moment after its last user (cleanup_net, a work queue).
+	local gone=0 i
+	for i in $(seq 200); do
+		[ -e "/sys/class/net/xft$$b" ] || { gone=1; break; }
+		sleep 0.01
+	done
 	ip link del "$dev" 2>/dev/null || true
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == ??:??:??:??:??:?? ]]
-	# the veth pair died with the container's namespace
-	[ -z "$addr" ]
+	[ "$gone" = 1 ]
 }
