@@ -95,7 +95,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	namespaces := o.namespaces
 	if f := o.netns.get(); f != nil {
-		namespaces = withNetworkPath(namespaces, "/proc/self/fd/"+fd(f))
+		namespaces = withNetworkPath(namespaces, "fd:"+fd(f))
 		logs.Debugf("init joins the network namespace made ahead for it")
 	}
 	env := []string{
@@ -432,7 +432,8 @@ func namespaceList(s *specs.Spec) string {
 }
 
 // withNetworkPath makes the new network namespace of list (see
-// namespaceList) the one at path.
+// namespaceList) the one at path ("fd:N": init's fd N, which nsenter
+// closes once it has joined it).
 func withNetworkPath(list, path string) string {
 	items := strings.Split(list, ",")
 	for i, item := range items {

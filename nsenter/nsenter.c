@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -321,9 +322,24 @@ __attribute__((constructor(1000))) static void xrt_nsenter(int argc, char **argv
 
 	// Open every path before joining anything: a joined mount namespace
 	// would change what the later paths mean.
-	for (struct nsdef *ns = namespaces; ns->name; ns++)
-		if (ns->path && (ns->fd = open(ns->path, O_RDONLY | O_CLOEXEC)) < 0)
+	// "fd:N" (never from a config, whose paths are absolute) is a namespace
+	// the parent made ahead and passed as fd N: used, then closed with the
+	// others once joined, so that the container never holds it.
+	for (struct nsdef *ns = namespaces; ns->name; ns++) {
+		if (!ns->path)
+			continue;
+		if (strncmp(ns->path, "fd:", 3) == 0) {
+			char *end;
+			errno = 0;
+			long fd = strtol(ns->path + 3, &end, 10);
+			if (errno || *end || fd < 3 || fd > INT_MAX)
+				bail("nsenter: bad %s namespace %s", ns->name, ns->path);
+			ns->fd = (int)fd;
+			continue;
+		}
+		if ((ns->fd = open(ns->path, O_RDONLY | O_CLOEXEC)) < 0)
 			bail("nsenter: open %s namespace %s", ns->name, ns->path);
+	}
 
 	struct nsdef *user = &namespaces[0];
 	// Before a joined user namespace, every other namespace this process

@@ -214,10 +214,10 @@ root_prop() { awk '$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; exit
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'lo\n0x9')" ]
 	# init holds no descriptor of a namespace, before and after start.
-	! ls -l "/proc/$a/fd" | grep -q 'net:\['
+	[ -z "$(ls -l "/proc/$a/fd" | grep 'net:\[')" ]
 	run xrt start "$CID"
 	[ "$status" -eq 0 ]
-	! ls -l "/proc/$a/fd" | grep -q 'net:\['
+	[ -z "$(ls -l "/proc/$a/fd" | grep 'net:\[')" ]
 	# The log says whose namespace init joined.
 	log=$BATS_TEST_TMPDIR/create.log
 	xrt_detached --debug --log "$log" create --bundle "$BUNDLE" "$CID-3"
@@ -241,5 +241,5 @@ root_prop() { awk '$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; exit
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '0x8\n0x9')" ]
-	! grep -q 'made ahead' "$log"
+	[ -z "$(grep 'made ahead' "$log")" ]
 }
