@@ -298,8 +298,31 @@ wait_bg() {
 	wait "$pid" || rc=$?
 }
 
+# refute CMD [ARGS...]: fails when CMD succeeds. Where "! CMD" is not a
+# test's last line, bats does not count its status: "! grep -q x f" there
+# passes either way.
+refute() {
+	if "$@"; then
+		echo "refute: succeeded: $*" >&2
+		return 1
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # Namespaces
+
+# link_gone NAME: waits up to 2 s for network device NAME to leave the
+# host. A namespace's virtual devices go when the kernel tears it down,
+# from a work queue, some milliseconds after its last user.
+link_gone() {
+	local i
+	for i in $(seq 200); do
+		[ -e "/sys/class/net/$1" ] || return 0
+		sleep 0.01
+	done
+	echo "link_gone: $1 is still there" >&2
+	return 1
+}
 
 # host_ns TYPE: the host's namespace link text, e.g. "net:[4026531840]".
 host_ns() {

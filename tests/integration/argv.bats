@@ -47,8 +47,8 @@ lists_flag() {
 }
 
 @test "argv: the check can fail: a flag xrt does not define is not found in its help" {
-	! lists_flag "$("$XRT" create --help 2>&1)" --no-such-flag
-	! lists_flag "$("$XRT" --help 2>&1)" --bundle
+	refute lists_flag "$("$XRT" create --help 2>&1)" --no-such-flag
+	refute lists_flag "$("$XRT" --help 2>&1)" --bundle
 	lists_flag "$("$XRT" create --help 2>&1)" --bundle
 	lists_flag "$("$XRT" create --help 2>&1)" -b
 }

@@ -456,7 +456,7 @@ requires_test_device() {
 	echo "$list"
 	grep -qx 'c 10:237 r' <<<"$list"
 	# Default deny: no "a *:* rwm".
-	! grep -q '^a ' <<<"$list"
+	refute grep -q '^a ' <<<"$list"
 	grep -qx 'c 1:3 rwm' <<<"$list" # /dev/null
 }
 
@@ -1060,8 +1060,8 @@ block_dev() {
 	[[ "$line" == *" - cgroup2 "* ]]
 	# Its own files only: no other container's cgroup, no xrt/ parent.
 	grep -qx cgroup.procs "$DETACHED_LOG"
-	! grep -qx xrt "$DETACHED_LOG"
-	! grep -qx init.scope "$DETACHED_LOG"
+	refute grep -qx xrt "$DETACHED_LOG"
+	refute grep -qx init.scope "$DETACHED_LOG"
 	# From the host: the container's cgroup.
 	[ "$(cat "/proc/$pid/cgroup")" = "0::$(cg_path "$pid" unified)" ]
 	if ! is_runc; then

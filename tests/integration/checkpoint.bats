@@ -364,7 +364,7 @@ tty_recv() {
 	xrt_only "xrt names CRIU's log"
 	[[ "$output" == *"$IMG/restore.log"* ]]
 	assert_no_leftovers
-	! grep -q criu-root /proc/self/mountinfo
+	refute grep -q criu-root /proc/self/mountinfo
 }
 
 @test "restore with an id already in use fails and leaves that container alone" {

@@ -217,7 +217,7 @@ from-fd-4" ]
 	cat "$BATS_TEST_TMPDIR/out"
 	grep -qx from-fd-3 "$BATS_TEST_TMPDIR/out"
 	grep -qx no-fd-4 "$BATS_TEST_TMPDIR/out"
-	! grep -q from-fd-4 "$BATS_TEST_TMPDIR/out"
+	refute grep -q from-fd-4 "$BATS_TEST_TMPDIR/out"
 }
 
 @test "exec: only fds 0, 1, 2 (and the preserved ones) are open in the process" {

@@ -33,7 +33,7 @@ run_both() {
 		xrt delete -f "$id" >/dev/null 2>&1 || true
 	done
 	grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/fast.log"
-	! grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/go.log"
+	refute grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/go.log"
 	grep -q 'the Go init sets up this process: XRT_NO_FASTPATH is set' "$BATS_TEST_TMPDIR/go.log"
 }
 
@@ -80,7 +80,7 @@ ls /proc/self/fd'
 	[[ "$output" == *"chmod=1"* ]]
 	grep -q '^Max open files *512 *1024' <<<"$output"
 	grep -qx 'FOO=2' <<<"$output"
-	! grep -qx 'FOO=1' <<<"$output"
+	refute grep -qx 'FOO=1' <<<"$output"
 	grep -qx '300' <<<"$output"
 	grep -qx '0::/' <<<"$output"
 	grep -q ' / ro,' <<<"$output"
@@ -192,5 +192,5 @@ grep -o "_ses[.]'"$id"'" /proc/keys; cat /proc/1/cmdline | tr "\0" " "; echo; ls
 	run xrt --debug --log "$BATS_TEST_TMPDIR/log" run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	grep -q 'the Go init sets up this process: createContainer or startContainer hooks' "$BATS_TEST_TMPDIR/log"
-	! grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/log"
+	refute grep -q 'the fast init (C) starts' "$BATS_TEST_TMPDIR/log"
 }

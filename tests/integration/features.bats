@@ -79,13 +79,9 @@ load ../helpers
 	update_config '.linux.netDevices = {($d): {"name": "moved0"}}' --arg d "$dev"
 	set_cmd 'cat /sys/class/net/moved0/address'
 	run xrt run -b "$BUNDLE" "$CID"
-	# The veth pair dies with the container's namespace, which the kernel
-	# tears down a moment after its last user (cleanup_net, a work queue).
-	local gone=0 i
-	for i in $(seq 200); do
-		[ -e "/sys/class/net/xft$$b" ] || { gone=1; break; }
-		sleep 0.01
-	done
+	# The veth pair dies with the container's namespace (link_gone).
+	local gone=0
+	link_gone "xft$$b" && gone=1
 	ip link del "$dev" 2>/dev/null || true
 	echo "$output"
 	[ "$status" -eq 0 ]

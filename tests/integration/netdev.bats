@@ -49,8 +49,8 @@ teardown() {
 	[[ "$output" != *"169.254.209.7"* ]]
 	# Not on the host while it ran; and a virtual device is destroyed with
 	# the namespace (the runtime-spec forbids moving it back): its peer too.
-	! ip link show "$DEV" 2>/dev/null
-	! ip link show "$PEER" 2>/dev/null
+	refute ip link show "$DEV" 2>/dev/null
+	link_gone "$PEER"
 	assert_no_leftovers
 }
 

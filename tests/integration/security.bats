@@ -90,7 +90,7 @@ second_bundle_in_victim_pidns() {
 	wait_for_state "${CID}b" stopped
 	cat "$BUNDLE/rootfs/result"
 	binary_unchanged
-	! grep -q '=0$' "$BUNDLE/rootfs/result"
+	refute grep -q '=0$' "$BUNDLE/rootfs/result"
 }
 
 @test "security: the container process inherits no file descriptors but stdio" {
