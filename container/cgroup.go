@@ -84,20 +84,12 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 	return cg, l, nil
 }
 
-// setNow sets the limits that hold from init's first step.
-func (l cgroupLimits) setNow(cg cgroups.Manager) error {
-	if cg == nil || l.now == nil {
+// setLimits sets r on cg; nothing when either is nil.
+func setLimits(cg cgroups.Manager, r *cgroups.Resources) error {
+	if cg == nil || r == nil {
 		return nil
 	}
-	return cg.Set(l.now)
-}
-
-// setLate sets the limits that wait for init to be ready.
-func (l cgroupLimits) setLate(cg cgroups.Manager) error {
-	if cg == nil || l.late == nil {
-		return nil
-	}
-	return cg.Set(l.late)
+	return cg.Set(r)
 }
 
 // holdBackPids splits the pids limit (pids.max, also as a unified key) off

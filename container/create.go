@@ -52,7 +52,8 @@ type CreateOpts struct {
 func Create(o *CreateOpts) (_ *Container, err error) {
 	netns := makeNetnsAhead(o.Bundle.Spec)
 	defer netns.close()
-	c, err := begin(o.Root, o.ID, o.Bundle, o.NotifySocket == "")
+	whole := wholeSpecFirst(o.Bundle.Spec, o.NotifySocket != "")
+	c, err := begin(o.Root, o.ID, o.Bundle, whole)
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +138,10 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		// nothing of it waits on these, and they are done before it
 		// joins the cgroup.
 		whileStarting: func() error {
-			if err := limits.setNow(cg); err != nil {
+			if err := setLimits(cg, limits.now); err != nil {
 				return err
 			}
-			if c.wholeConfig {
+			if whole {
 				return nil
 			}
 			return c.writeJSON(configFile, spec)
@@ -165,7 +166,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("unable to start container process: %w (container %q)", err, o.ID)
 	}
-	if err := limits.setLate(cg); err != nil {
+	if err := setLimits(cg, limits.late); err != nil {
 		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
 	}
 	if consoleOurs != nil {
@@ -198,10 +199,9 @@ func netDevices(s *specs.Spec) map[string]specs.LinuxNetDevice {
 
 // begin makes the state directory of container id, locked, and the state
 // and cleanup record of what create and restore make next: config.json,
-// the whole spec when final says that nothing will be added to it (one
-// file less to write), else the part that DeletePartial reads. On failure
-// it leaves nothing.
-func begin(root, id string, b *bundle.Bundle, final bool) (_ *Container, err error) {
+// the whole spec when whole (see wholeSpecFirst: one file less to write),
+// else the part that DeletePartial reads. On failure it leaves nothing.
+func begin(root, id string, b *bundle.Bundle, whole bool) (_ *Container, err error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -233,11 +233,9 @@ func begin(root, id string, b *bundle.Bundle, final bool) (_ *Container, err err
 		c.Poststart, c.Poststop = h.Poststart, h.Poststop
 	}
 	// Before init exists, what DeletePartial needs to clean up after a
-	// create cut short. It reads root.path only when absolute, for a
-	// container without a mount namespace: the cleanup record has it so.
-	c.wholeConfig = final && (!c.HostMounts || spec.Root != nil && filepath.IsAbs(spec.Root.Path))
+	// create cut short.
 	var rec any = spec
-	if !c.wholeConfig {
+	if !whole {
 		rec = cleanupConfig(spec, c.Rootfs)
 	}
 	if err := c.writeJSON(configFile, rec); err != nil {
@@ -246,6 +244,15 @@ func begin(root, id string, b *bundle.Bundle, final bool) (_ *Container, err err
 		return nil, err
 	}
 	return c, nil
+}
+
+// wholeSpecFirst says whether begin may write the whole spec as
+// config.json: nothing will be added to it (the notify socket's mount
+// would be), and DeletePartial can use it (it reads root.path only when
+// absolute, for a container without a mount namespace; the cleanup
+// record has it so).
+func wholeSpecFirst(s *specs.Spec, notify bool) bool {
+	return !notify && (bundle.HasNamespace(s, specs.MountNamespace) || s.Root != nil && filepath.IsAbs(s.Root.Path))
 }
 
 // cleanupConfig is the part of spec that DeletePartial reads, in the

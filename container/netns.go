@@ -3,6 +3,7 @@ package container
 import (
 	"os"
 	"runtime"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -17,9 +18,7 @@ import (
 // of the namespace); made by init, that millisecond is on the way to
 // "created". init joins it as it joins a namespace given by path.
 type netnsAhead struct {
-	made chan *os.File // nil: making it failed, init makes its own
-	file *os.File
-	done bool
+	file func() *os.File // waits for it; nil: making it failed, init makes its own
 }
 
 // makeNetnsAhead starts making the network namespace that s asks for, or
@@ -29,15 +28,15 @@ func makeNetnsAhead(s *specs.Spec) *netnsAhead {
 	if !bundle.HasNewNamespace(s, specs.NetworkNamespace) || bundle.HasNamespace(s, specs.UserNamespace) || os.Geteuid() != 0 {
 		return nil
 	}
-	a := &netnsAhead{made: make(chan *os.File, 1)}
+	made := make(chan *os.File, 1)
 	go func() {
 		f, err := unshareNet()
 		if err != nil {
 			logs.Debugf("network namespace made by init: %v", err)
 		}
-		a.made <- f
+		made <- f
 	}()
-	return a
+	return &netnsAhead{file: sync.OnceValue(func() *os.File { return <-made })}
 }
 
 // unshareNet makes a network namespace on this goroutine's thread and
@@ -69,10 +68,7 @@ func (a *netnsAhead) get() *os.File {
 	if a == nil {
 		return nil
 	}
-	if !a.done {
-		a.file, a.done = <-a.made, true
-	}
-	return a.file
+	return a.file()
 }
 
 // close drops this process's hold on the namespace: init's is its own.

@@ -42,12 +42,12 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := limits.setNow(cg); err != nil {
+	if err := setLimits(cg, limits.now); err != nil {
 		return nil, err
 	}
 	pid, err := o.Restore(c, cg)
 	if err == nil {
-		err = limits.setLate(cg)
+		err = setLimits(cg, limits.late)
 	}
 	if pid > 0 {
 		c.Pid = pid

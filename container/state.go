@@ -51,8 +51,6 @@ type Container struct {
 	State
 	dir  string
 	lock *lock
-	// wholeConfig: config.json already holds the whole spec (begin).
-	wholeConfig bool
 	// Console is the pty master when xrt itself runs the terminal
 	// (foreground run with process.terminal and no --console-socket).
 	Console *os.File
