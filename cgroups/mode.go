@@ -97,12 +97,11 @@ var (
 	mountsErr  error
 )
 
-// hostMounts parses /proc/self/mountinfo on first use and caches it.
+// hostMounts parses the cgroup mounts of /proc/self/mountinfo on first use
+// and caches it.
 func hostMounts() (*mounts, error) {
 	mountsOnce.Do(func() {
-		infos, err := mountinfo.GetMounts(func(i *mountinfo.Info) (bool, bool) {
-			return i.FSType != "cgroup" && i.FSType != "cgroup2", false
-		})
+		infos, err := mountinfo.CgroupMounts()
 		if err != nil {
 			mountsErr = fmt.Errorf("cgroups: %w", err)
 			return

@@ -60,13 +60,6 @@ type FilterFunc func(*Info) (skip, stop bool)
 // /proc/self/mountinfo, that f does not skip. A nil f keeps every entry.
 func GetMounts(f FilterFunc) ([]*Info, error) { return getMountsFrom("/proc/self/mountinfo", f) }
 
-// GetThreadMounts is GetMounts for the calling thread's mount namespace
-// (/proc/thread-self/mountinfo): a locked thread that entered another
-// namespace than its process's sees that one's mounts.
-func GetThreadMounts(f FilterFunc) ([]*Info, error) {
-	return getMountsFrom("/proc/thread-self/mountinfo", f)
-}
-
 func getMountsFrom(path string, f FilterFunc) ([]*Info, error) {
 	file, err := os.Open(path)
 	if err != nil {

@@ -18,11 +18,12 @@ import (
 // host gets a tmpfs with one directory per hierarchy the process is in,
 // named as on the host (cpu,cpuacct with cpu and cpuacct symlinks to it), and
 // the unified hierarchy as "unified" on hybrid hosts. Each directory is a
-// bind of the container's cgroup directory (Config.Cgroup; named
-// hierarchies such as name=systemd, which no container joins, keep the
-// process's own). A bind shows the same tree as a fresh mount made inside
-// the container's cgroup namespace would, and needs neither the namespace
-// nor the process in its cgroup yet: init joins both later, before exec.
+// bind of the container's cgroup directory (Config.Cgroup), which init
+// joins in every hierarchy, named ones (name=systemd) included; without
+// one, of the process's own. A bind shows the same tree as a fresh mount
+// made inside the container's cgroup namespace would, and needs neither
+// the namespace nor the process in its cgroup yet: init joins both later,
+// before exec, and may be joining them while create's thread mounts this.
 func (m *mounter) cgroup(dest string, o *MountOptions) error {
 	var st unix.Statfs_t
 	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
@@ -66,7 +67,7 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 		if v2 {
 			name = "unified"
 		}
-		if m.cgroupPath != "" && !strings.HasPrefix(ctrls, "name=") {
+		if m.cgroupPath != "" {
 			cgpath = m.cgroupPath
 		}
 		err = bindCgroup(dir, name, mnt, cgpath, bindAttr)
@@ -90,79 +91,71 @@ func (m *mounter) cgroup(dest string, o *MountOptions) error {
 	return m.finish(dir, &MountOptions{Propagation: o.Propagation, RecSet: o.RecSet, RecClear: o.RecClear})
 }
 
-// bindCgroup binds the process's directory of the hierarchy mnt on dir/name.
+// bindCgroup binds the process's directory of the hierarchy mnt on dir/name,
+// dir being the tmpfs this package has just mounted, which nothing else
+// can reach yet: a detached copy of the host's directory, attached on a
+// new directory there, where no path can have changed under the mount.
 func bindCgroup(dir int, name string, mnt *mountinfo.Info, cgpath string, attr unix.MountAttr) error {
-	src, err := openHostCgroup(mnt, cgpath)
+	src, err := hostCgroupPath(mnt, cgpath)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(src)
-	top, err := mountIn(dir, name, func(target string) error {
-		return unix.Mount(procFd(src), target, "", unix.MS_BIND, "")
-	})
+	tree, err := unix.OpenTree(unix.AT_FDCWD, src, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
 	if err != nil {
-		return err
+		return fmt.Errorf("bind host cgroup %s (open_tree): %w", src, err)
 	}
-	defer unix.Close(top)
-	return setMountAttr(top, attr, 0)
+	defer unix.Close(tree)
+	if err := unix.Mkdirat(dir, name, 0o755); err != nil {
+		return fmt.Errorf("mkdir: %w", err)
+	}
+	if err := unix.MoveMount(tree, "", dir, name, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("bind host cgroup %s (move_mount): %w", src, err)
+	}
+	return setMountAttr(tree, attr, 0)
 }
 
 // openHostCgroup opens (O_PATH) the directory of cgroup cgpath in the
 // host's mount mnt of its hierarchy.
 func openHostCgroup(mnt *mountinfo.Info, cgpath string) (int, error) {
-	var rel string
-	switch {
-	case mnt.Root == "/":
-		rel = cgpath
-	case cgpath == mnt.Root || strings.HasPrefix(cgpath, mnt.Root+"/"):
-		rel = cgpath[len(mnt.Root):]
-	default:
-		return -1, fmt.Errorf("cgroup %s is outside the host's mount of its hierarchy (%s)", cgpath, mnt.Root)
-	}
-	src, err := unix.Open(mnt.Mountpoint+rel, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	path, err := hostCgroupPath(mnt, cgpath)
 	if err != nil {
-		return -1, fmt.Errorf("open host cgroup %s: %w", mnt.Mountpoint+rel, err)
+		return -1, err
+	}
+	src, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open host cgroup %s: %w", path, err)
 	}
 	return src, nil
 }
 
-// mountIn makes the directory name in dir, a tmpfs this package has just
-// mounted, has mount put a mount on it, checks that it landed there and
-// returns an fd of the new mount.
-func mountIn(dir int, name string, mount func(target string) error) (int, error) {
-	sub, err := mkdirOpen(dir, name, 0o755)
-	if err != nil {
-		return -1, err
+// hostCgroupPath is the directory of cgroup cgpath in the host's mount mnt
+// of its hierarchy.
+func hostCgroupPath(mnt *mountinfo.Info, cgpath string) (string, error) {
+	switch {
+	case mnt.Root == "/":
+		return mnt.Mountpoint + cgpath, nil
+	case cgpath == mnt.Root || strings.HasPrefix(cgpath, mnt.Root+"/"):
+		return mnt.Mountpoint + cgpath[len(mnt.Root):], nil
 	}
-	defer unix.Close(sub)
-	if err := mount(procFd(sub)); err != nil {
-		return -1, err
-	}
-	top, err := unix.Openat(dir, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, err
-	}
-	if err := checkLanded(sub, top); err != nil {
-		unix.Close(top)
-		return -1, err
-	}
-	return top, nil
+	return "", fmt.Errorf("cgroup %s is outside the host's mount of its hierarchy (%s)", cgpath, mnt.Root)
 }
 
-// cgroupMounts returns the cgroup and cgroup2 mounts of this thread's mount
-// namespace, leaving out those under the rootfs (a spec mount may already
-// have put some there).
+// cgroupMounts returns the host's cgroup and cgroup2 mounts, leaving out
+// any under the rootfs. They are the process's (mountinfo.CgroupMounts,
+// read before the container's mounts): the Go init's namespace, and the
+// one create's thread builds a root in, are copies of the host's, with
+// the same cgroup mounts outside the rootfs.
 func cgroupMounts(rootfs string) ([]*mountinfo.Info, error) {
-	keepUnder := mountinfo.PrefixFilter(rootfs)
-	mounts, err := mountinfo.GetThreadMounts(func(m *mountinfo.Info) (bool, bool) {
-		if m.FSType != "cgroup" && m.FSType != "cgroup2" {
-			return true, false
-		}
-		outside, _ := keepUnder(m) // skipped by it: not under rootfs
-		return !outside, false
-	})
+	all, err := mountinfo.CgroupMounts()
 	if err != nil {
 		return nil, fmt.Errorf("list the host's cgroup mounts: %w", err)
+	}
+	keepUnder := mountinfo.PrefixFilter(rootfs)
+	mounts := make([]*mountinfo.Info, 0, len(all))
+	for _, m := range all {
+		if outside, _ := keepUnder(m); outside { // skipped by it: not under rootfs
+			mounts = append(mounts, m)
+		}
 	}
 	return mounts, nil
 }
