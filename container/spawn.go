@@ -220,6 +220,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 
 	p = &initProc{}
+	var setup *fastSetup // a fast init's root, built while init goes on
 	defer func() {
 		// The root is made (init has its config) or failed, or is still
 		// being made after a failure elsewhere: done before the caller
@@ -235,6 +236,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 				err = rerr
 			}
 		}
+		setup.wait()
 	}()
 	if err := parent.Send(handshake.Msg{Type: handshake.Go}); err != nil {
 		// It may have said why before it went.
@@ -247,11 +249,52 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if o.whileStarting != nil {
 		pending = o.whileStarting()
 	}
-	program := "" // a fast init's, once its plan is sent
+	// A fast init sends its procfs context as soon as it is in its PID
+	// namespace, and the intermediate process its pid: either may come
+	// first. Its root is built from when both are here, while it joins its
+	// cgroup and this loop goes on.
+	procfd := -1
+	defer func() {
+		if procfd >= 0 {
+			unix.Close(procfd)
+		}
+	}()
+	// init waits for its state, and a fast init has sent its procfs
+	// context by then: the state goes once the setup has started.
+	pidDone, stateSent := false, false
+	afterPid := func() error {
+		if !pidDone || stateSent {
+			return nil
+		}
+		if fast {
+			if procfd < 0 {
+				return nil
+			}
+			setup = startFastSetup(o.cfg, p.pid, procfd, cfgW, waitRoot, func() error { return o.onHooks(&o.state) })
+			procfd = -1
+		}
+		stateSent = true
+		b, _ := json.Marshal(&o.state)
+		if err := parent.Send(handshake.Msg{Type: handshake.State, State: b, Pid: p.pid}); err != nil {
+			return err
+		}
+		if o.onPid != nil {
+			return o.onPid(p)
+		}
+		return nil
+	}
 	for {
 		m, fd, err := recv(parent, fast)
-		if pending != nil && (err != nil || m.Type != handshake.Log && m.Type != handshake.Pid) {
+		if pending != nil && (err != nil || m.Type != handshake.Log && m.Type != handshake.Pid && m.Type != handshake.ProcFS) {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
 			return p, pending
+		}
+		if err != nil {
+			if _, serr := setup.wait(); serr != nil {
+				return p, serr // and init, without its plan, ended
+			}
 		}
 		if errors.Is(err, io.EOF) {
 			return p, errors.New("init exited without saying why (see the log and stderr)")
@@ -284,17 +327,18 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 					return p, err
 				}
 			}
-			b, _ := json.Marshal(&o.state)
-			err = parent.Send(handshake.Msg{Type: handshake.State, State: b, Pid: p.pid})
-			if err == nil && o.onPid != nil {
-				err = o.onPid(p)
-			}
+			pidDone = true
+			err = afterPid()
 		case handshake.Hooks:
 			if err := o.onHooks(&o.state); err != nil {
 				return p, err
 			}
 			err = parent.Send(handshake.Msg{Type: handshake.Ack})
 		case handshake.Ready:
+			program, err := setup.wait()
+			if err != nil {
+				return p, err
+			}
 			if program != "" && o.cfg.Exec {
 				logs.Debugf("setns_init: about to exec %s", program) // the Go init's words
 			}
@@ -306,9 +350,15 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		case handshake.IDMapSource:
 			err = sendIDMapSource(parent, o.idmap, p.pid, m.Index)
 		case handshake.ProcFS:
-			if err = waitRoot(); err == nil {
-				program, err = setupFast(o.cfg, p.pid, fd, cfgW, func() error { return o.onHooks(&o.state) })
+			if fd < 0 {
+				return p, errors.New("fast init: no procfs context came with its message")
 			}
+			if procfd >= 0 {
+				unix.Close(fd)
+				return p, errors.New("fast init: a second procfs context")
+			}
+			procfd = fd
+			err = afterPid()
 		case handshake.Failed:
 			return p, initError(containerinit.StepError(o.cfg, m.Step, m.Index, unix.Errno(m.Errno)).Error())
 		case handshake.RaiseFailed:
@@ -335,9 +385,6 @@ func recv(c *handshake.Conn, fast bool) (handshake.Msg, int, error) {
 // sent (procfd, which this closes), and writes the plan of the rest to its
 // config pipe (see containerinit.SetupFor). It returns the program.
 func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error) (program string, err error) {
-	if procfd < 0 {
-		return "", errors.New("fast init: no procfs context came with its message")
-	}
 	procFS := func() (int, error) {
 		if procfd < 0 {
 			return -1, errors.New("fast init: a second proc mount (the container's procfs context is used)")

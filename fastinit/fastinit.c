@@ -4,10 +4,12 @@
 // set _XRT_FASTINIT; create's own thread makes the root filesystem from
 // outside (containerinit.SetupFor), so what is left here is the process:
 //
-//  1. wait for "state" from the parent, join the cgroup, take every CPU;
-//  2. open a procfs context in the container's PID namespace and send it
-//     (the parent mounts /proc with it), then read the plan (plan.go) from
-//     the config pipe, which the parent writes once the root is made;
+//  1. open a procfs context in the container's PID namespace and send it
+//     at once: the parent builds the root with it (mounting /proc) while
+//     this process goes on;
+//  2. wait for "state" from the parent, join the cgroup, take every CPU,
+//     then read the plan (plan.go) from the config pipe, which the parent
+//     writes once the root is made;
 //  3. apply the plan in containerinit's order (process.go): session,
 //     keyring, cgroup namespace, fds, rlimits, oom_score_adj, seccomp
 //     before the drops without no_new_privs, bounding set, cwd, user,
@@ -296,9 +298,9 @@ __attribute__((constructor(2000))) static void xrt_fastinit(void)
 		return;
 	syncfd = atoi(sync);
 	debug("child process in init(): the fast init (C) starts");
+	send_procfs();
 	expect_state();
 	join_cgroup();
-	send_procfs();
 
 	const char *cfg = getenv("_XRT_CONFIG_FD");
 	size_t len;
