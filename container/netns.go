@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xrt/bundle"
+	"xrt/containerinit"
 	"xrt/logs"
 )
 
@@ -16,7 +17,8 @@ import (
 // while create does its other work. The kernel takes about a millisecond
 // to make one (the loopback device, sysctl tables, each protocol's state
 // of the namespace); made by init, that millisecond is on the way to
-// "created". init joins it as it joins a namespace given by path.
+// "created". Its lo is brought up there too, as init's root setup would.
+// init joins it as it joins a namespace given by path.
 type netnsAhead struct {
 	file func() *os.File // waits for it; nil: making it failed, init makes its own
 }
@@ -57,6 +59,11 @@ func unshareNet() (*os.File, error) {
 		return nil, err
 	}
 	f, err := os.Open("/proc/thread-self/ns/net")
+	// What init's root setup would do first thing, done here while init
+	// starts; it finds lo up then.
+	if err := containerinit.LoopbackUp(); err != nil {
+		logs.Debugf("lo is brought up by init: %v", err)
+	}
 	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err == nil {
 		runtime.UnlockOSThread()
 	}

@@ -127,12 +127,26 @@ func setupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks fun
 	return planFor(cfg, path, cwd, environ, warn)
 }
 
-// enterNamespaces moves this thread into pid's namespaces but its PID and
-// time namespaces (which only children can enter) and its user namespace
-// (a fast init has none of its own).
+// setupNamespaces are the namespaces of a fast init that its setup thread
+// enters: all but its PID and time namespaces (which only children can
+// enter) and its user namespace (a fast init has none of its own).
+const setupNamespaces = unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWNS
+
+// enterNamespaces moves this thread into pid's setupNamespaces, all at
+// once through a pidfd (Linux 5.8), else one by one through /proc.
 func enterNamespaces(pid int) error {
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return fmt.Errorf("setup thread: unshare fs: %w", err)
+	}
+	if pidfd, err := unix.PidfdOpen(pid, 0); err == nil {
+		err = unix.Setns(pidfd, setupNamespaces)
+		unix.Close(pidfd)
+		if err != unix.EINVAL {
+			if err != nil {
+				return fmt.Errorf("setup thread: enter the namespaces of init %d: %w", pid, err)
+			}
+			return nil
+		}
 	}
 	for _, ns := range []struct {
 		name string
