@@ -84,6 +84,7 @@ func createFrom(c *cli.Context) (*container.Container, error) {
 		ConsoleSocket: c.String("console-socket"),
 		Foreground:    c.Command.Name == "run" && !c.Bool("detach"),
 		SystemdCgroup: c.Bool("systemd-cgroup"),
+		Run:           c.Command.Name == "run",
 	})
 	// A failed Create removed the image root it made (destroy, by the
 	// store annotation and owner); makeRoot runs only inside it.

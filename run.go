@@ -27,9 +27,11 @@ var runCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		n, err := ctr.Start(os.Getenv("NOTIFY_SOCKET"))
-		if err != nil {
-			ctr.Delete(true)
+		var n *container.Notifier
+		if !ctr.Started {
+			if n, err = ctr.Start(os.Getenv("NOTIFY_SOCKET")); err != nil {
+				ctr.Delete(true)
+			}
 		}
 		// Other commands (kill, exec, pause) may act on it while it runs.
 		ctr.Unlock()

@@ -45,6 +45,11 @@ type CreateOpts struct {
 	// --systemd-cgroup driver; the user's manager when not root), and
 	// linux.cgroupsPath is "slice:prefix:name".
 	SystemdCgroup bool
+	// Run: `run`'s create, whose start follows at once. When nothing is
+	// to happen between the two (no poststart hook, no notify socket to
+	// listen on), init runs the process as soon as it is set up, without
+	// exec.fifo, and the container is returned Started.
+	Run bool
 }
 
 // Create makes the state directory, spawns init and waits until it is set
@@ -78,18 +83,14 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// 0622, whatever the umask: init may run as any user by then.
-	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
-		return nil, fmt.Errorf("create exec.fifo: %w", err)
+	c.Started = o.Run && !hasPoststart(spec) && o.NotifySocket == ""
+	var fifo *os.File // nil: init does not wait for start
+	if !c.Started {
+		if fifo, err = c.makeFifo(); err != nil {
+			return nil, err
+		}
+		defer fifo.Close()
 	}
-	if err := os.Chmod(c.fifoPath(), 0o622); err != nil {
-		return nil, fmt.Errorf("create exec.fifo: %w", err)
-	}
-	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open exec.fifo: %w", err)
-	}
-	defer fifo.Close()
 	var consoleInit, consoleOurs *os.File
 	if spec.Process.Terminal {
 		if consoleInit, consoleOurs, err = terminalConn(o.ConsoleSocket, o.Foreground); err != nil {
@@ -189,6 +190,25 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	}
 	return c, nil
 }
+
+// makeFifo makes exec.fifo, on which init waits for start, and opens it
+// (O_PATH) for init.
+func (c *Container) makeFifo() (*os.File, error) {
+	// 0622, whatever the umask: init may run as any user by then.
+	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("create exec.fifo: %w", err)
+	}
+	if err := os.Chmod(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("create exec.fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec.fifo: %w", err)
+	}
+	return fifo, nil
+}
+
+func hasPoststart(s *specs.Spec) bool { return s.Hooks != nil && len(s.Hooks.Poststart) > 0 }
 
 func netDevices(s *specs.Spec) map[string]specs.LinuxNetDevice {
 	if s.Linux == nil {

@@ -339,8 +339,11 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			if err != nil {
 				return p, err
 			}
-			if program != "" && o.cfg.Exec {
+			switch {
+			case program != "" && o.cfg.Exec:
 				logs.Debugf("setns_init: about to exec %s", program) // the Go init's words
+			case fast && !o.cfg.Exec:
+				logs.Debugf("%s", containerinit.ReadyLine(o.fifo != nil))
 			}
 			return p, nil
 		case handshake.Log:

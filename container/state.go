@@ -54,6 +54,9 @@ type Container struct {
 	// Console is the pty master when xrt itself runs the terminal
 	// (foreground run with process.terminal and no --console-socket).
 	Console *os.File
+	// Started says that init went on to the process without waiting for
+	// start (CreateOpts.Run).
+	Started bool
 }
 
 // The files of a state directory (faststart/defaults.h has them too).

@@ -133,7 +133,7 @@ func run(conn *parent) error {
 	if cfg.Exec {
 		conn.debug("setns_init: about to exec " + path)
 	} else {
-		conn.debug("init: closing the pipe to signal completion (ready, waiting for start)")
+		conn.debug(ReadyLine(envFD(EnvFifo) >= 0))
 	}
 	if err := conn.Send(handshake.Msg{Type: handshake.Ready}); err != nil {
 		return err
@@ -267,6 +267,15 @@ func readConfig() (*Config, error) {
 	}
 	in.Config.Spec = in.Spec.spec()
 	return in.Config, nil
+}
+
+// ReadyLine is init's --debug line once it is set up (runc's words, which
+// its tests look for), waiting or not for start (a fifo or none).
+func ReadyLine(fifo bool) string {
+	if fifo {
+		return "init: closing the pipe to signal completion (ready, waiting for start)"
+	}
+	return "init: closing the pipe to signal completion (ready, the process starts now)"
 }
 
 // keyringName is the session keyring init joins unless --no-new-keyring.

@@ -313,8 +313,7 @@ __attribute__((constructor(2000))) static void xrt_fastinit(void)
 		fail("plan", 0);
 	}
 	apply(&plan);
-	if (getenv("_XRT_FIFO_FD")) // exec's line names the program: create logs it
-		debug("init: closing the pipe to signal completion (ready, waiting for start)");
+	// create logs what the Go init would say here (ReadyLine).
 	send_msg("{\"type\":\"ready\"}", -1);
 	close(syncfd);
 

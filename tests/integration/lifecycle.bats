@@ -398,6 +398,37 @@ signal_catcher() {
 	assert_no_leftovers
 }
 
+@test "run: the process starts once init is set up, without exec.fifo, unless a poststart hook is to run first" {
+	set_cmd 'echo ran'
+	CREATED_IDS+=("$CID")
+	run xrt --debug run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"init: closing the pipe to signal completion (ready, the process starts now)"* ]]
+	[[ "$output" != *"waiting for start"* ]]
+	[[ "$output" == *ran* ]]
+
+	# A poststart hook runs once the process is started, before run goes
+	# on: init waits on exec.fifo for run's start, as for create/start.
+	update_config '.hooks = {"poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($d)/poststart.json"]}]}' \
+		--arg d "$BATS_TEST_TMPDIR"
+	run xrt --debug run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"init: closing the pipe to signal completion (ready, waiting for start)"* ]]
+	jq -e --arg id "$CID" '.id == $id and .status == "running"' "$BATS_TEST_TMPDIR/poststart.json"
+
+	# create keeps its split from start whatever the hooks.
+	update_config 'del(.hooks)'
+	set_cmd 'sleep 10'
+	xrt_detached --debug --log "$BATS_TEST_TMPDIR/create.log" create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	grep -q 'waiting for start' "$BATS_TEST_TMPDIR/create.log"
+	[ "$(state_field "$CID" status)" = created ]
+	run xrt delete -f "$CID"
+	assert_no_leftovers
+}
+
 @test "--log FILE --log-format json: a failing create logs JSON lines with level, msg, time and the cause" {
 	set_args this-command-does-not-exist
 	CREATED_IDS+=("$CID")
