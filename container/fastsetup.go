@@ -21,14 +21,14 @@ type fastSetup struct {
 // filesystem is there; procfd is now the setup's. When the setup fails it
 // closes planW: init, reading its plan, ends without a word, and spawn
 // reports the setup's error, unless init failed first and said why.
-func startFastSetup(cfg *containerinit.Config, pid, procfd int, planW *os.File, waitRoot, hooks func() error) *fastSetup {
+func startFastSetup(cfg *containerinit.Config, pid, procfd int, planW *os.File, waitRoot, hooks func() error, onThread func(func())) *fastSetup {
 	s := &fastSetup{done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		if s.err = waitRoot(); s.err != nil {
 			unix.Close(procfd)
 		} else {
-			s.program, s.err = setupFast(cfg, pid, procfd, planW, hooks)
+			s.program, s.err = setupFast(cfg, pid, procfd, planW, hooks, onThread)
 		}
 		if s.err != nil {
 			planW.Close()

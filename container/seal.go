@@ -18,6 +18,9 @@ import (
 type sealer struct {
 	self   string   // the binary's path, bound read-only at the same path
 	hostns *os.File // our mount namespace, for init to return to
+	// jobs run on the sealed thread once init has started (see thread),
+	// until close.
+	jobs chan func()
 }
 
 // newSealer returns nil when there is nothing to seal (the binary is on a
@@ -39,15 +42,25 @@ func newSealer() (*sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
-	return &sealer{self: self, hostns: hostns}, nil
+	return &sealer{self: self, hostns: hostns, jobs: make(chan func(), 1)}, nil
 }
 
-func (s *sealer) close() { s.hostns.Close() }
+// close lets the sealed thread end once its jobs are done.
+func (s *sealer) close() {
+	s.hostns.Close()
+	close(s.jobs)
+}
+
+// thread runs f on the sealed thread, once init has started: a thread
+// that is already locked and out of our namespace, and ends after its
+// jobs, spares a fast init's setup a thread of its own.
+func (s *sealer) thread(f func()) { s.jobs <- f }
 
 // start starts cs on the sealed thread, with cs.path the binary's own
 // path (through /proc/self/exe, a magic link, execve would reach the
 // binary through our writable mount instead). Then, when after is not
-// nil, the thread runs it in the sealed namespace and reports on done.
+// nil, the thread runs it in the sealed namespace and reports on done,
+// then the jobs given to thread.
 func (s *sealer) start(cs *childSpec, after func() error) (*childProc, <-chan error, error) {
 	var c *childProc
 	errc := make(chan error, 1)
@@ -62,12 +75,17 @@ func (s *sealer) start(cs *childSpec, after func() error) (*childProc, <-chan er
 		}
 		cs.path = s.self
 		var err error
-		if c, err = startChild(cs); err != nil || after == nil {
+		if c, err = startChild(cs); err != nil {
 			errc <- err
 			return
 		}
 		errc <- nil
-		afterc <- after()
+		if after != nil {
+			afterc <- after()
+		}
+		for job := range s.jobs {
+			job()
+		}
 	}()
 	if err := <-errc; err != nil {
 		return nil, nil, err

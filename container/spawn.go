@@ -168,7 +168,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	}
 	var rootMade <-chan error
 	var cmd *childProc
+	var onThread func(func()) // where a fast init's setup runs: nil, a thread of its own
 	if seal != nil {
+		onThread = seal.thread
 		cmd, rootMade, err = seal.start(cs, late)
 	} else {
 		cmd, err = startChild(cs)
@@ -270,7 +272,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			if procfd < 0 {
 				return nil
 			}
-			setup = startFastSetup(o.cfg, p.pid, procfd, cfgW, waitRoot, func() error { return o.onHooks(&o.state) })
+			setup = startFastSetup(o.cfg, p.pid, procfd, cfgW, waitRoot, func() error { return o.onHooks(&o.state) }, onThread)
 			procfd = -1
 		}
 		stateSent = true
@@ -387,7 +389,7 @@ func recv(c *handshake.Conn, fast bool) (handshake.Msg, int, error) {
 // setupFast builds the root of fast init pid, with the procfs context it
 // sent (procfd, which this closes), and writes the plan of the rest to its
 // config pipe (see containerinit.SetupFor). It returns the program.
-func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error) (program string, err error) {
+func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error, onThread func(func())) (program string, err error) {
 	procFS := func() (int, error) {
 		if procfd < 0 {
 			return -1, errors.New("fast init: a second proc mount (the container's procfs context is used)")
@@ -406,7 +408,7 @@ func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runti
 		hookErr = runtimeHooks()
 		return hookErr
 	}
-	plan, err := containerinit.SetupFor(cfg, pid, procFS, hooks, func(msg string) { logs.Write("warning", msg) })
+	plan, err := containerinit.SetupFor(cfg, pid, procFS, hooks, func(msg string) { logs.Write("warning", msg) }, onThread)
 	if err != nil {
 		if err == hookErr {
 			return "", err // ours, as when the Go init asks for the hooks
