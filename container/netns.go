@@ -32,42 +32,49 @@ func makeNetnsAhead(s *specs.Spec) *netnsAhead {
 	}
 	made := make(chan *os.File, 1)
 	go func() {
-		f, err := unshareNet()
-		if err != nil {
+		if err := unshareNet(made); err != nil {
 			logs.Debugf("network namespace made by init: %v", err)
 		}
-		made <- f
 	}()
+	// Let it start now: a new goroutine waits in this P's next slot until
+	// this one blocks, and create's next steps are short system calls,
+	// which do not give the P away; it would start a millisecond late.
+	runtime.Gosched()
 	return &netnsAhead{file: sync.OnceValue(func() *os.File { return <-made })}
 }
 
 // unshareNet makes a network namespace on this goroutine's thread and
-// returns it, then puts the thread back in the one it was in, so that
-// nothing of this process holds the namespace once the file is closed.
-// A thread that cannot go back is left locked: Go ends it when the
-// goroutine returns.
-func unshareNet() (*os.File, error) {
+// sends it on made (nil when it could not), brings its lo up, then puts
+// the thread back in the namespace it was in, so that nothing of this
+// process holds the namespace once the file is closed. A thread that
+// cannot go back is left locked: Go ends it when the goroutine returns.
+func unshareNet(made chan<- *os.File) error {
 	runtime.LockOSThread()
 	orig, err := os.Open("/proc/thread-self/ns/net")
 	if err != nil {
 		runtime.UnlockOSThread()
-		return nil, err
+		made <- nil
+		return err
 	}
 	defer orig.Close()
 	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 		runtime.UnlockOSThread()
-		return nil, err
+		made <- nil
+		return err
 	}
-	f, err := os.Open("/proc/thread-self/ns/net")
-	// What init's root setup would do first thing, done here while init
-	// starts; it finds lo up then.
-	if err := containerinit.LoopbackUp(); err != nil {
-		logs.Debugf("lo is brought up by init: %v", err)
+	ns, err := os.Open("/proc/thread-self/ns/net")
+	made <- ns // nil on error; else init may go on with it meanwhile
+	if err == nil {
+		// What init's root setup would do, done here while init starts:
+		// it finds lo up, or brings it up itself if this comes late.
+		if err := containerinit.LoopbackUp(); err != nil {
+			logs.Debugf("lo is brought up by init: %v", err)
+		}
 	}
 	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err == nil {
 		runtime.UnlockOSThread()
 	}
-	return f, err
+	return err
 }
 
 // get waits for the namespace: nil when init is to make it.
