@@ -2,6 +2,7 @@ package container
 
 import (
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 
@@ -34,6 +35,8 @@ func startFastSetup(cfg *containerinit.Config, pid, procfd int, planW *os.File, 
 			planW.Close()
 		}
 	}()
+	// Start it now rather than when spawn next blocks (see makeNetnsAhead).
+	runtime.Gosched()
 	return s
 }
 
