@@ -47,7 +47,8 @@ type CreateOpts struct {
 	SystemdCgroup bool
 	// Run: `run`'s create, whose start follows at once. When nothing is
 	// to happen between the two (no poststart hook, no notify socket to
-	// listen on), init runs the process as soon as it is set up, without
+	// listen on, no terminal whose output create sets up once init is
+	// ready), init runs the process as soon as it is set up, without
 	// exec.fifo, and the container is returned Started.
 	Run bool
 }
@@ -83,7 +84,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Started = o.Run && !hasPoststart(spec) && o.NotifySocket == ""
+	c.Started = o.Run && !hasPoststart(spec) && o.NotifySocket == "" && !spec.Process.Terminal
 	var fifo *os.File // nil: init does not wait for start
 	if !c.Started {
 		if fifo, err = c.makeFifo(); err != nil {

@@ -230,6 +230,23 @@ in_script() {
 	assert_no_leftovers
 }
 
+@test "terminal: foreground run proxies the pty as a pipe reads, no CR before LF from the first line" {
+	# runc's suite reads such output line by line (run.bats): the pty's
+	# NL to CR NL translation is off before the process writes anything.
+	# A process that writes at once, ten times: when it can start before
+	# create has set the pty up, it writes first in about one run of six.
+	update_config '.process.terminal = true'
+	set_args echo one
+	CREATED_IDS+=("$CID")
+	local i
+	for i in $(seq 10); do
+		run xrt run --bundle "$BUNDLE" "$CID" </dev/null
+		[ "$status" -eq 0 ]
+		[ "$output" = one ]
+	done
+	assert_no_leftovers
+}
+
 @test "terminal: foreground run with process.terminal, killed by a signal: 128+N" {
 	# Without a pid namespace: a namespace's init cannot kill itself.
 	update_config '.process.terminal = true | .linux.namespaces |= map(select(.type != "pid"))'
