@@ -206,7 +206,9 @@ nap() { read -r -t "$1" -u 9 _ || true; }
 gone() {
 	local st
 	[ -r "/proc/$1/stat" ] || return 0
-	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 0
+	# The process may go between the test and the open: the redirection's
+	# own error is silenced too (2>/dev/null first).
+	read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" || return 0
 	[ "$st" = Z ]
 }
 
