@@ -84,7 +84,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Started = o.Run && !hasPoststart(spec) && o.NotifySocket == "" && !spec.Process.Terminal
+	c.Started = o.Run && len(c.Poststart) == 0 && o.NotifySocket == "" && !spec.Process.Terminal
 	var fifo *os.File // nil: init does not wait for start
 	if !c.Started {
 		if fifo, err = c.makeFifo(); err != nil {
@@ -208,8 +208,6 @@ func (c *Container) makeFifo() (*os.File, error) {
 	}
 	return fifo, nil
 }
-
-func hasPoststart(s *specs.Spec) bool { return s.Hooks != nil && len(s.Hooks.Poststart) > 0 }
 
 func netDevices(s *specs.Spec) map[string]specs.LinuxNetDevice {
 	if s.Linux == nil {

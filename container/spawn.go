@@ -388,8 +388,9 @@ func recv(c *handshake.Conn, fast bool) (handshake.Msg, int, error) {
 
 // setupFast builds the root of fast init pid, with the procfs context it
 // sent (procfd, which this closes), and writes the plan of the rest to its
-// config pipe (see containerinit.SetupFor). It returns the program.
-func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error, onThread func(func())) (program string, err error) {
+// config pipe (see containerinit.SetupFor, whose thread rules it keeps).
+// It returns the program.
+func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runtimeHooks func() error) (program string, err error) {
 	procFS := func() (int, error) {
 		if procfd < 0 {
 			return -1, errors.New("fast init: a second proc mount (the container's procfs context is used)")
@@ -408,7 +409,7 @@ func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runti
 		hookErr = runtimeHooks()
 		return hookErr
 	}
-	plan, err := containerinit.SetupFor(cfg, pid, procFS, hooks, func(msg string) { logs.Write("warning", msg) }, onThread)
+	plan, err := containerinit.SetupFor(cfg, pid, procFS, hooks, func(msg string) { logs.Write("warning", msg) })
 	if err != nil {
 		if err == hookErr {
 			return "", err // ours, as when the Go init asks for the hooks

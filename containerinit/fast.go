@@ -3,7 +3,6 @@ package containerinit
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -73,44 +72,20 @@ func hasInitHooks(h *specs.Hooks) bool {
 }
 
 // SetupFor does for the fast init pid what the Go init does for itself
-// before it sets up its process: from a thread of ours that enters
-// pid's mount, network, IPC, UTS and cgroup namespaces, it builds the
-// container's root (buildRoot, procfs from procFS: made by pid, in the
-// container's PID namespace; not for exec, whose root is the container's),
-// then resolves the program there. It returns the plan of the rest, which
-// the C init applies to itself. The thread ends with it: it has left our
-// namespaces and our root for good.
+// before it sets up its process: the calling thread enters pid's mount,
+// network, IPC, UTS and cgroup namespaces, builds the container's root
+// (buildRoot, procfs from procFS: made by pid, in the container's PID
+// namespace; not for exec, whose root is the container's), then resolves
+// the program there. It returns the plan of the rest, which the C init
+// applies to itself. The caller's goroutine must be locked to its thread
+// and never give it back: the thread has left our namespaces and our root
+// for good, and ends with the goroutine.
 //
 // runtimeHooks runs the prestart and createRuntime hooks where the Go init
 // asks its parent to: once the mounts are made, before the pivot. It is
 // called from another goroutine than the thread's (a locked thread runs
 // nothing else), so the hooks start in our namespaces, not init's.
-//
-// onThread, when not nil, runs its function on a locked thread that ends
-// afterwards (create's sealed thread); else a new thread is locked.
-func SetupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks func() error, warn func(string), onThread func(func())) (*fastinit.Plan, error) {
-	type result struct {
-		plan *fastinit.Plan
-		err  error
-	}
-	done := make(chan result, 1)
-	if onThread == nil {
-		onThread = func(f func()) {
-			go func() {
-				runtime.LockOSThread() // never unlocked: the thread exits with us
-				f()
-			}()
-		}
-	}
-	onThread(func() {
-		plan, err := setupFor(cfg, pid, procFS, runtimeHooks, warn)
-		done <- result{plan, err}
-	})
-	r := <-done
-	return r.plan, r.err
-}
-
-func setupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks func() error, warn func(string)) (*fastinit.Plan, error) {
+func SetupFor(cfg *Config, pid int, procFS func() (int, error), runtimeHooks func() error, warn func(string)) (*fastinit.Plan, error) {
 	if err := enterNamespaces(pid); err != nil {
 		return nil, err
 	}
