@@ -51,16 +51,22 @@ function setup_recvtty() {
 EOF2
 (cd "$src" && tar -czf "$src.tar.gz" . && mv "$src.tar.gz" "$src/suite.tar.gz")
 export RUNC_SRC_TAR=$src/suite.tar.gz RUNC_SRC_TAG=v1.5.1
+
+# The suite runs under a subreaper that reaps orphans at once (reaper.c
+# says why): its tests wait for killed processes, orphans of `run -d` and
+# `exec -d`, to be gone.
+reaper=$src/reaper
+gcc -O2 -Wall -o "$reaper" "$here/reaper.c"
 cat "$suite/known-env-failures.txt" >"$skip"
 if [ "${1:-}" != --ci ]; then
 	rc=0
-	RUNC_BATS_SKIP_FILE=$skip "$suite/run.sh" "$xrt" "$@" || rc=$?
+	RUNC_BATS_SKIP_FILE=$skip "$reaper" "$suite/run.sh" "$xrt" "$@" || rc=$?
 	exit $rc
 fi
 shift
 cat "$here/exemptions.txt" >>"$skip"
 export RUNC_BATS_DEBIAN=${RUNC_BATS_DEBIAN:-skip} RUNC_BATS_FILE_TIMEOUT=${RUNC_BATS_FILE_TIMEOUT:-300}
-if RUNC_BATS_SKIP_FILE=$skip "$suite/run.sh" "$xrt" "${ci_files[@]/%/.bats}" "$@" | tee "$out"; then
+if RUNC_BATS_SKIP_FILE=$skip "$reaper" "$suite/run.sh" "$xrt" "${ci_files[@]/%/.bats}" "$@" | tee "$out"; then
 	exit 0
 fi
 # The suite's own helpers race on a loaded machine (its recvtty sometimes
@@ -69,4 +75,4 @@ fi
 mapfile -t again < <(awk '/^# ---- failed tests ----/ {f = 1; next} f && /^# elapsed:/ {f = 0} f { sub(/^# /, ""); sub(/:.*/, ".bats"); print }' "$out" | sort -u)
 [ "${#again[@]}" -gt 0 ] || exit 1
 echo "runc-suite: running again the files that failed: ${again[*]}"
-RUNC_BATS_SKIP_FILE=$skip "$suite/run.sh" "$xrt" "${again[@]}"
+RUNC_BATS_SKIP_FILE=$skip "$reaper" "$suite/run.sh" "$xrt" "${again[@]}"
