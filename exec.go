@@ -66,9 +66,8 @@ func execAction(c *cli.Context) error {
 		return err
 	}
 	sigs := make(chan os.Signal, 64)
-	allCaught := func() {}
 	if !c.Bool("detach") {
-		allCaught = catchSignals(sigs)
+		catchSignals(sigs)
 	}
 	pid, master, err := ctr.Exec(&container.ExecOpts{
 		Spec:          spec,
@@ -87,7 +86,6 @@ func execAction(c *cli.Context) error {
 	if master != nil {
 		defer attachTerminal(master)()
 	}
-	allCaught()
 	return exitCode(container.WaitForwarding(pid, sigs))
 }
 

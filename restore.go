@@ -48,9 +48,8 @@ var restoreCommand = &cli.Command{
 		}
 		foreground := !c.Bool("detach")
 		sigs := make(chan os.Signal, 64)
-		allCaught := func() {}
 		if foreground {
-			allCaught = catchSignals(sigs)
+			catchSignals(sigs)
 			if !c.Bool("no-subreaper") {
 				unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 			}
@@ -77,7 +76,6 @@ var restoreCommand = &cli.Command{
 		if master != nil {
 			defer attachTerminal(master)()
 		}
-		allCaught()
 		status := container.WaitForwarding(ctr.Pid, sigs)
 		if err := deleteAfterRun(c.String("root"), ctr.ID); err != nil {
 			return err

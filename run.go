@@ -19,9 +19,8 @@ var runCommand = &cli.Command{
 	Action: func(c *cli.Context) error {
 		// Catch signals before the container exists, to forward them all.
 		sigs := make(chan os.Signal, 64)
-		allCaught := func() {}
 		if !c.Bool("detach") {
-			allCaught = catchSignals(sigs)
+			catchSignals(sigs)
 		}
 		ctr, err := createFromFlags(c)
 		if err != nil {
@@ -54,10 +53,8 @@ var runCommand = &cli.Command{
 		if ctr.Console != nil {
 			defer attachTerminal(ctr.Console)()
 		}
-		// No signal.Stop: it waits for the runtime's signal goroutine to go
-		// idle (3 to 5 ms here), and xrt exits right after the delete; a
-		// signal meanwhile is caught and dropped, so the delete completes.
-		allCaught()
+		// Signals stay caught until xrt exits: one that comes during the
+		// delete is dropped, so the delete completes.
 		status := container.WaitForwarding(ctr.Pid, sigs)
 		if !c.Bool("keep") {
 			if err := deleteAfterRun(c.String("root"), ctr.ID); err != nil {

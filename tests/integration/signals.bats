@@ -39,6 +39,36 @@ wait_fg() {
 	assert_no_leftovers
 }
 
+@test "signals: run forwards the rest alike: USR2, ALRM, PIPE, CONT, PWR and real-time signals" {
+	# Each arrives once, by number: the trap writes it, the process goes
+	# on, and TERM ends it at last.
+	nums=""
+	for sig in USR2 ALRM PIPE CONT PWR RTMIN+1 RTMIN+3 RTMAX; do
+		nums="$nums $(signum "$sig")"
+	done
+	traps=""
+	for n in $nums; do
+		traps="$traps trap 'echo $n >> /sig' $n;"
+	done
+	rm -f "$BUNDLE/rootfs/ready" "$BUNDLE/rootfs/sig"
+	set_cmd "$traps trap 'exit 3' TERM; touch /ready; while :; do sleep 0.05; done"
+	start_fg
+	for n in $nums; do
+		kill -s "$n" "$BG_PID"
+		# One at a time: two pending signals reach a shell in any order.
+		for _ in $(seq 100); do
+			grep -qx "$n" "$BUNDLE/rootfs/sig" 2>/dev/null && break
+			sleep 0.05
+		done
+	done
+	kill -s TERM "$BG_PID"
+	wait_fg
+	[ "$rc" -eq 3 ]
+	cat "$BUNDLE/rootfs/sig"
+	[ "$(tr '\n' ' ' <"$BUNDLE/rootfs/sig")" = "${nums# } " ]
+	assert_no_leftovers
+}
+
 @test "signals: a container process killed by a forwarded signal gives 128+N" {
 	# Without a pid namespace the process is not an init, so a signal it
 	# does not handle kills it (an init would ignore it).
