@@ -85,6 +85,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		return nil, err
 	}
 	c.Started = o.Run && len(c.Poststart) == 0 && o.NotifySocket == "" && !spec.Process.Terminal
+	early := saveEarly(spec)
 	var fifo *os.File // nil: init does not wait for start
 	if !c.Started {
 		if fifo, err = c.makeFifo(); err != nil {
@@ -151,7 +152,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		// Read only with state.json, written once init is ready.
 		onPid: func(p *initProc) error {
 			c.Pid, c.PidStart = p.pid, p.start
-			return c.writeFastdel(cg, o.NotifySocket != "")
+			if err := c.writeFastdel(cg, o.NotifySocket != ""); err != nil {
+				return err
+			}
+			if early {
+				return c.save()
+			}
+			return nil
 		},
 		onHooks: func(st *specs.State) error {
 			h := spec.Hooks
@@ -176,8 +183,10 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			return nil, err
 		}
 	}
-	if err := c.save(); err != nil {
-		return nil, err
+	if !early {
+		if err := c.save(); err != nil {
+			return nil, err
+		}
 	}
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, c.Pid); err != nil {
@@ -263,6 +272,21 @@ func begin(root, id string, b *bundle.Bundle, whole bool) (_ *Container, err err
 		return nil, err
 	}
 	return c, nil
+}
+
+// saveEarly says whether state.json may be written as soon as init's pid
+// is known, while its root is built, rather than once it is ready: the
+// state is whole by then (only a terminal's master comes later), and no
+// hook runs before ready that could look at the container (with the state
+// there, it would be "created" to `state` while a hook still runs). The
+// lock keeps every command but state and list out until create returns.
+func saveEarly(s *specs.Spec) bool {
+	if s.Process != nil && s.Process.Terminal {
+		return false
+	}
+	h := s.Hooks
+	//lint:ignore SA1019 prestart is deprecated, still honoured
+	return h == nil || len(h.Prestart) == 0 && len(h.CreateRuntime) == 0 && len(h.CreateContainer) == 0
 }
 
 // wholeSpecFirst says whether begin may write the whole spec as
