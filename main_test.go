@@ -411,14 +411,15 @@ func TestFaststartSharesTheGoDefaults(t *testing.T) {
 		"XRT_TMP_REMOVING":     image.RemovingPrefix,
 		"XRT_FASTDEL_FILE":     container.FastdelFile,
 		"XRT_FASTDEL_MAGIC":    container.FastdelMagic,
+		"XRT_FASTDEL_KEY":      container.FastdelKey,
 		"XRT_NO_FASTPATH_ENV":  "XRT_NO_FASTPATH", // README.md documents it
 	} {
 		if got, ok := defines[name]; !ok || got != want {
 			t.Errorf("faststart/defaults.h: %s = %q, the Go side has %q", name, got, want)
 		}
 	}
-	if len(defines) != 14 {
-		t.Errorf("defaults.h defines %d names, the test checks 14: check the new ones here", len(defines))
+	if len(defines) != 15 {
+		t.Errorf("defaults.h defines %d names, the test checks 15: check the new ones here", len(defines))
 	}
 }
 

@@ -149,12 +149,11 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 			}
 			return c.writeJSON(configFile, spec)
 		},
-		// Read only with state.json, written once init is ready.
+		// The state is whole once init's pid is known (but a terminal's
+		// master): state.json is written now when saveEarly says so.
 		onPid: func(p *initProc) error {
 			c.Pid, c.PidStart = p.pid, p.start
-			if err := c.writeFastdel(cg, o.NotifySocket != ""); err != nil {
-				return err
-			}
+			c.Fastdel = c.fastdelLines(cg, o.NotifySocket != "")
 			if early {
 				return c.save()
 			}

@@ -2,7 +2,6 @@ package container
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -10,17 +9,22 @@ import (
 )
 
 // The C fast path of `xrt delete` (faststart/) deletes a plain container
-// before the Go runtime starts. It decides nothing itself: create writes
-// the fastdel record only for a container whose deletion is exactly what
-// that path does (see fastdelRecord), listing what it touches, and the C
-// side executes the list, in the order destroy does it, or leaves the
-// whole command to the Go side. faststart/defaults.h shares these names
-// and limits (TestFastdelRecordReadByC holds them together).
+// before the Go runtime starts. It decides nothing itself: create puts the
+// fastdel record in state.json (State.Fastdel, its lines) only for a
+// container whose deletion is exactly what that path does (see
+// fastdelRecord), listing what it touches, and the C side executes the
+// list, in the order destroy does it, or leaves the whole command to the
+// Go side. faststart/defaults.h shares these names and limits
+// (TestFastdelRecordReadByC holds them together).
 const (
-	FastdelFile     = "fastdel"
+	FastdelKey      = "fastdel" // State.Fastdel's JSON name
 	FastdelMagic    = "xrt-fastdel 1"
-	FastdelMaxDirs  = 32   // cgroup lines the C reader takes
-	FastdelMaxBytes = 8192 // the record's size the C reader takes
+	FastdelMaxDirs  = 32    // cgroup lines the C reader takes
+	FastdelMaxBytes = 8192  // the record's size the C reader takes
+	FastdelMaxState = 65536 // the size of state.json the C reader reads
+	// FastdelFile held the record before it moved into state.json: an
+	// older xrt's container may have one, which delete removes.
+	FastdelFile = "fastdel"
 )
 
 // fastdelRecord is the record of a container that create just made, or
@@ -43,7 +47,7 @@ func (c *Container) fastdelRecord(cg cgroups.Manager, notify bool) []byte {
 			if path == "" {
 				return true
 			}
-			if !filepath.IsAbs(path) || strings.ContainsAny(path, "\n\x00") {
+			if !filepath.IsAbs(path) || !plainJSON(path) {
 				return false
 			}
 			b.WriteString(key + " " + path + "\n")
@@ -63,20 +67,23 @@ func (c *Container) fastdelRecord(cg cgroups.Manager, notify bool) []byte {
 	return []byte(b.String())
 }
 
-// writeFastdel writes the fastdel record when the container is plain, as
-// state.json is written: a temp file renamed, so that the C side reads a
-// whole record or none.
-func (c *Container) writeFastdel(cg cgroups.Manager, notify bool) error {
+// fastdelLines is the fastdel record of the container as State.Fastdel
+// holds it, one line a string; nil when it gets none.
+func (c *Container) fastdelLines(cg cgroups.Manager, notify bool) []string {
 	rec := c.fastdelRecord(cg, notify)
 	if rec == nil {
 		return nil
 	}
-	tmp := filepath.Join(c.dir, "."+FastdelFile)
-	if err := os.WriteFile(tmp, rec, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", FastdelFile, err)
+	return strings.Split(strings.TrimSuffix(string(rec), "\n"), "\n")
+}
+
+// plainJSON reports whether s is written as it is in a JSON string: the C
+// reader takes no escapes (a path that needs one gets no record).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || strings.IndexByte(`"\<>&`, c) >= 0 {
+			return false
+		}
 	}
-	if err := os.Rename(tmp, filepath.Join(c.dir, FastdelFile)); err != nil {
-		return fmt.Errorf("write %s: %w", FastdelFile, err)
-	}
-	return nil
+	return true
 }

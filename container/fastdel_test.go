@@ -12,6 +12,7 @@ import (
 
 	"xrt/cgroups"
 	"xrt/faststart"
+	"xrt/quickjson"
 )
 
 // The record create writes is the one the C fast path of delete reads,
@@ -24,9 +25,11 @@ func TestFastdelRecordReadByC(t *testing.T) {
 	h := string(b)
 	for name, want := range map[string]string{
 		"XRT_FASTDEL_FILE":      strconv.Quote(FastdelFile),
+		"XRT_FASTDEL_KEY":       strconv.Quote(FastdelKey),
 		"XRT_FASTDEL_MAGIC":     strconv.Quote(FastdelMagic),
 		"XRT_FASTDEL_MAX_DIRS":  strconv.Itoa(FastdelMaxDirs),
 		"XRT_FASTDEL_MAX_BYTES": strconv.Itoa(FastdelMaxBytes),
+		"XRT_FASTDEL_MAX_STATE": strconv.Itoa(FastdelMaxState),
 	} {
 		m := regexp.MustCompile(`(?m)^#define ` + name + ` ("[^"]*"|\d+)`).FindStringSubmatch(h)
 		if m == nil || m[1] != want {
@@ -55,6 +58,30 @@ func TestFastdelRecordReadByC(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: the C reader refuses the Go writer's record:\n%s", name, rec)
 		}
+		// As create writes it: in state.json, with what else is there.
+		c.Annotations = map[string]string{"a": `"fastdel":["x"]`, "b": "<&>"}
+		c.Fastdel = c.fastdelLines(cg, false)
+		state, err := quickjson.Marshal(&c.State)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fromState, ok := faststart.ReadState(state); !ok || !reflect.DeepEqual(fromState, got) {
+			t.Errorf("%s: from state.json the C reader read %+v, %v; from the record %+v\n%s", name, fromState, ok, got, state)
+		}
+		st := string(state)
+		for _, bad := range []string{
+			st[:len(st)-3],
+			strings.Replace(st, `"fastdel":[`, `"fastdel": [ "pid 1", `, 1),
+			strings.Replace(st, `"fastdel":[`, `"other":[]}, "fastdel":["x"], "fastdel":[`, 1),
+			strings.Replace(st, `"pid `, `"p\u0069d `, 1),
+			strings.Replace(st, `"fastdel":[`, `"fastdel":[],"x":[`, 1),
+			strings.Replace(st, `"fastdel"`, `"fastdelx"`, 1),
+		} {
+			if r, ok := faststart.ReadState([]byte(bad)); ok {
+				t.Errorf("%s: the C reader took %s as %+v", name, bad, r)
+			}
+		}
+		c.Annotations = nil
 		want := faststart.Record{Pid: 4242, Start: 987654321}
 		if cg != nil {
 			td, _ := cgroups.TeardownOf(cg)
@@ -92,6 +119,25 @@ func TestFastdelRecordReadByC(t *testing.T) {
 	}
 	if _, ok := faststart.ReadRecord([]byte(many.String())); ok {
 		t.Errorf("the C reader took more than %d cgroup lines", FastdelMaxDirs)
+	}
+}
+
+// State.Fastdel is under the key the C reader looks for; a cgroup path
+// that JSON would escape gets no record (the C reader takes no escapes).
+func TestFastdelInState(t *testing.T) {
+	f, _ := reflect.TypeOf(State{}).FieldByName("Fastdel")
+	if tag := f.Tag.Get("json"); tag != FastdelKey+",omitempty" {
+		t.Errorf("State.Fastdel's tag is %q, the C reader looks for %q", tag, FastdelKey)
+	}
+	for _, path := range []string{`/xrt/a"b`, `/xrt/a\b`, "/xrt/a<b", "/xrt/é"} {
+		cg, err := cgroups.New(path, cgroups.Unified)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &Container{State: State{ID: "abc", Pid: 4242, PidStart: 1}}
+		if rec := c.fastdelRecord(cg, false); rec != nil {
+			t.Errorf("%s: got a fastdel record:\n%s", path, rec)
+		}
 	}
 }
 

@@ -44,6 +44,9 @@ type State struct {
 	// Only the hooks xrt runs after create: the decoder stays small.
 	Poststart []specs.Hook `json:"poststart,omitempty"`
 	Poststop  []specs.Hook `json:"poststop,omitempty"`
+	// Fastdel is the fastdel record (fastdel.go), for the C fast path of
+	// delete. Last: a reader looks for its key.
+	Fastdel []string `json:"fastdel,omitempty"`
 }
 
 // Container is a loaded state plus where it lives.

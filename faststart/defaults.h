@@ -16,11 +16,13 @@
 #define XRT_STORE_TMP "tmp"                 // image.TmpDir
 #define XRT_TMP_CREATING "container-"       // image.CreatingPrefix
 #define XRT_TMP_REMOVING "removed-"         // image.RemovingPrefix
-#define XRT_FASTDEL_FILE "fastdel"          // container.FastdelFile
+#define XRT_FASTDEL_FILE "fastdel"          // container.FastdelFile (an older xrt's record)
+#define XRT_FASTDEL_KEY "fastdel"           // State.Fastdel's JSON name
 #define XRT_FASTDEL_MAGIC "xrt-fastdel 1"   // container.FastdelMagic
 #define XRT_NO_FASTPATH_ENV "XRT_NO_FASTPATH" // set and not empty: no fast path (README.md)
 
 #define XRT_FASTDEL_MAX_DIRS 32             // container.FastdelMaxDirs
 #define XRT_FASTDEL_MAX_BYTES 8192          // container.FastdelMaxBytes
+#define XRT_FASTDEL_MAX_STATE 65536         // container.FastdelMaxState
 
 #endif

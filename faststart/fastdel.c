@@ -1,7 +1,8 @@
 // The fast path of `xrt delete [--force]` of a plain container: what
 // container.destroy does (container/delete.go), in its order, for a
-// container whose fastdel record (written by create, container/fastdel.go,
-// only when nothing else is to be done) lists what to touch. Everything
+// container whose fastdel record (in state.json, written by create,
+// container/fastdel.go, only when nothing else is to be done) lists what
+// to touch. Everything
 // is checked before anything is killed; after that, a failure leaves what
 // the Go side's delete finishes: the state directory goes last, state.json
 // last of all.
@@ -236,6 +237,47 @@ static int remove_cgroup(const char *dir, long long deadline, int depth)
 
 // The files a plain container's state directory holds, with the temp
 // names of the ones written by rename; anything else is the Go side's.
+int xrt_fastdel_extract(const char *json, size_t len, char *out, size_t size)
+{
+	static const char key[] = "\"" XRT_FASTDEL_KEY "\":[";
+	// Unescaped, the key cannot be inside a string: a quote there is \".
+	const char *p = memmem(json, len, key, sizeof(key) - 1);
+	if (!p || memmem(p + 1, json + len - p - 1, key, sizeof(key) - 1))
+		return -1;
+	const char *end = json + len;
+	size_t n = 0;
+	p += sizeof(key) - 1;
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p < end && *p == ']' && n == 0)
+			return -1; // an empty record
+		if (p >= end || *p != '"')
+			return -1;
+		const char *q = ++p;
+		while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+			q++;
+		// An escape: create writes none (fastdelRecord), so not its record.
+		if (q >= end || *q != '"' || n + (q - p) + 2 > size)
+			return -1;
+		memcpy(out + n, p, q - p);
+		n += q - p;
+		out[n++] = '\n';
+		p = q + 1;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == ']')
+			break;
+		return -1;
+	}
+	out[n] = 0;
+	return (int)n;
+}
+
 static const char *const state_files[] = {
 	XRT_STATE_FILE, XRT_CONFIG_FILE, XRT_FIFO_FILE, XRT_FASTDEL_FILE,
 	"." XRT_STATE_FILE, "." XRT_CONFIG_FILE, "." XRT_FASTDEL_FILE,
@@ -300,23 +342,20 @@ int xrt_fastdelete(const char *dir, int force)
 	if (dirfd < 0)
 		return 0;
 	int done = 0, pidfd = -1;
-	char rec[XRT_FASTDEL_MAX_BYTES + 2];
+	char state[XRT_FASTDEL_MAX_STATE + 2], rec[XRT_FASTDEL_MAX_BYTES + 2];
 	struct xrt_fastdel r;
 	int fifo;
 	unsigned present;
 	// The lock every command on this container takes (container/lock.go).
 	// Then nothing is touched until everything is known to be plain.
-	if (flock(dirfd, LOCK_EX) < 0 || faccessat(dirfd, XRT_STATE_FILE, F_OK, 0) < 0)
+	if (flock(dirfd, LOCK_EX) < 0)
 		goto out;
-	int fd = openat(dirfd, XRT_FASTDEL_FILE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto out; // not a plain container
-	ssize_t n = read(fd, rec, sizeof(rec) - 1);
-	close(fd);
-	if (n < 0 || n > XRT_FASTDEL_MAX_BYTES)
+	// The record is in state.json: a container without one is not plain.
+	ssize_t n = read_small(dirfd, XRT_STATE_FILE, state, sizeof(state));
+	if (n < 0 || n > XRT_FASTDEL_MAX_STATE)
 		goto out;
-	rec[n] = 0;
-	if (xrt_fastdel_parse(rec, n, &r) < 0 || scan_state(dirfd, &present, &fifo) < 0)
+	int len = xrt_fastdel_extract(state, n, rec, XRT_FASTDEL_MAX_BYTES + 1);
+	if (len < 0 || xrt_fastdel_parse(rec, len, &r) < 0 || scan_state(dirfd, &present, &fifo) < 0)
 		goto out;
 
 	// Init, if it is still the process create started (container.pidfd).

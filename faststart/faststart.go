@@ -21,6 +21,21 @@ type Record struct {
 	Dirs                 []string
 }
 
+// ReadState extracts the record from a state.json as the C fast path of
+// delete does, then parses it; false when that path would leave the
+// delete to the Go side.
+func ReadState(state []byte) (Record, bool) {
+	buf := C.CBytes(state)
+	defer C.free(buf)
+	rec := (*C.char)(C.malloc(C.XRT_FASTDEL_MAX_BYTES + 2))
+	defer C.free(unsafe.Pointer(rec))
+	n := C.xrt_fastdel_extract((*C.char)(buf), C.size_t(len(state)), rec, C.XRT_FASTDEL_MAX_BYTES+1)
+	if n < 0 {
+		return Record{}, false
+	}
+	return ReadRecord(C.GoBytes(unsafe.Pointer(rec), n))
+}
+
 // ReadRecord parses rec with the C fast path's own parser; false when
 // that path would leave the delete to the Go side. It is how the tests
 // hold the Go writer (container/fastdel.go) and the C reader together.

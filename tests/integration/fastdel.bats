@@ -2,7 +2,8 @@
 # The C fast path of `xrt delete [--force]` (faststart/fastdel.c): a plain
 # container (cgroupfs driver, no poststop hooks, a mount namespace, no
 # image root) is deleted before the Go runtime starts, from the fastdel
-# record create wrote; anything else goes through the Go delete. Either
+# record create put in state.json; anything else goes through the Go
+# delete. Either
 # way nothing may be left: no state directory, no cgroup in any
 # hierarchy, no process.
 #
@@ -32,6 +33,13 @@ traced_delete() {
 	echo "status=$status threads=$threads output=$output"
 }
 
+# record ID: the fastdel record's lines in state.json, none when it has
+# no record (there is no other file for it).
+record() {
+	[ ! -e "$ROOT/$1/fastdel" ]
+	jq -r '.fastdel // [] | .[]' "$ROOT/$1/state.json"
+}
+
 # run_plain [ID]: run -d $BUNDLE as ID (default $CID); sets INIT (from
 # --pid-file: state says 0 once init has exited).
 run_plain() {
@@ -40,7 +48,7 @@ run_plain() {
 	[ "$status" -eq 0 ]
 	INIT=$(cat "$BATS_TEST_TMPDIR/$id.pid")
 	[ "$INIT" -gt 0 ]
-	[ -f "$ROOT/$id/fastdel" ]
+	record "$id" | grep -qx 'xrt-fastdel 1'
 }
 
 # assert_gone [ID]: nothing of the container left, its init included.
@@ -53,7 +61,7 @@ assert_gone() {
 
 @test "fastdel: delete -f of a running plain container: done in C, nothing left" {
 	run_plain
-	grep -qx "pid $INIT" "$ROOT/$CID/fastdel"
+	record "$CID" | grep -qx "pid $INIT"
 	traced_delete delete -f "$CID"
 	[ "$status" -eq 0 ]
 	[ "$threads" -eq 0 ]
@@ -151,7 +159,7 @@ assert_gone() {
 	[ "$threads" -gt 0 ]
 	[[ "$output" == *"is running"* ]]
 	[ "$(state_field "$CID" status)" = running ]
-	[ -f "$ROOT/$CID/fastdel" ]
+	record "$CID" | grep -qx 'xrt-fastdel 1'
 	traced_delete delete -f "$CID"
 	[ "$status" -eq 0 ]
 	[ "$threads" -eq 0 ]
@@ -164,7 +172,7 @@ assert_gone() {
 	xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
 	INIT=$(state_field "$CID" pid)
-	[ ! -e "$ROOT/$CID/fastdel" ]
+	[ -z "$(record "$CID")" ]
 	traced_delete delete -f "$CID"
 	[ "$status" -eq 0 ]
 	[ "$threads" -gt 0 ]
@@ -177,7 +185,7 @@ assert_gone() {
 	xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
 	INIT=$(state_field "$CID" pid)
-	[ ! -e "$ROOT/$CID/fastdel" ]
+	[ -z "$(record "$CID")" ]
 	traced_delete delete -f "$CID"
 	[ "$status" -eq 0 ]
 	[ "$threads" -gt 0 ]
@@ -194,7 +202,7 @@ assert_gone() {
 	[ "$status" -eq 0 ]
 	INIT=$(state_field "$CID" pid)
 	[ -e "$XRT_STORE/containers/$CID" ]
-	[ ! -e "$ROOT/$CID/fastdel" ]
+	[ -z "$(record "$CID")" ]
 	traced_delete delete -f "$CID"
 	[ "$status" -eq 0 ]
 	[ "$threads" -gt 0 ]
@@ -214,7 +222,9 @@ assert_gone() {
 
 @test "fastdel: a record that does not parse leaves it all to the Go delete" {
 	run_plain
-	echo "hostmount /x" >>"$ROOT/$CID/fastdel"
+	jq -c '.fastdel += ["hostmount /x"]' "$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/state.json"
+	mv "$BATS_TEST_TMPDIR/state.json" "$ROOT/$CID/state.json"
+	record "$CID" | grep -qx 'hostmount /x'
 	traced_delete delete -f "$CID"
 	[ "$status" -eq 0 ]
 	[ "$threads" -gt 0 ]
@@ -223,14 +233,15 @@ assert_gone() {
 
 @test "fastdel: a delete killed at any step is finished by the next delete -f" {
 	# strace delivers SIGKILL on entry to the Nth call of a syscall: the
-	# kill, the first and a middle cgroup rmdir, the state files, and the
+	# kill, the first and a middle cgroup rmdir, the two state files
+	# (config.json, then state.json: `run -d` leaves no exec.fifo), and the
 	# rmdir after the N cgroups (the state directory's, or a cgroup's
 	# retry). N is the record's count: 10 hierarchies on v1, 1 on v2.
 	local at i=0 n
-	for at in pidfd_send_signal:1 rmdir:1 rmdir:mid unlinkat:1 unlinkat:3 rmdir:last; do
+	for at in pidfd_send_signal:1 rmdir:1 rmdir:mid unlinkat:1 unlinkat:2 rmdir:last; do
 		i=$((i + 1))
 		run_plain "$CID-$i"
-		n=$(grep -c '^cgroup ' "$ROOT/$CID-$i/fastdel")
+		n=$(record "$CID-$i" | grep -c '^cgroup ')
 		case $at in
 		rmdir:mid) at=rmdir:$(((n + 2) / 2)) ;;
 		rmdir:last) at=rmdir:$((n + 1)) ;;
