@@ -632,3 +632,52 @@ func TestRealRemoveNested(t *testing.T) {
 		}
 	}
 }
+
+// ApplyFirst makes only what a process born in the cgroup needs (the
+// cgroup2 part); rest makes the v1 hierarchies, and MoveThread puts a
+// single-threaded process in them by its pid.
+func TestRealApplyFirst(t *testing.T) {
+	needRoot(t)
+	path := testParent(t, "first")
+	m := newReal(t, path)
+	rest, err := ApplyFirst(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := m.(*v1Manager)
+	if !ok {
+		if rest != nil || !m.Exists() {
+			t.Fatalf("not v1: rest %v, exists %v; want all made at once", rest != nil, m.Exists())
+		}
+		return
+	}
+	if rest == nil {
+		t.Fatal("v1: no rest")
+	}
+	for _, h := range v.hier {
+		if exists(h.dir) {
+			t.Errorf("%s made before rest", h.dir)
+		}
+	}
+	if v.unified != nil && !exists(v.unified.dir) {
+		t.Errorf("%s not made first", v.unified.dir)
+	}
+	if err := rest(); err != nil {
+		t.Fatal(err)
+	}
+	g := startGated(t, "exec sleep 100")
+	if err := MoveThread(m.ThreadFiles(), g.pid()); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", g.pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range v.hier {
+		id, err := os.ReadFile(h.dir + "/tasks")
+		if err != nil || strings.TrimSpace(string(id)) != fmt.Sprint(g.pid()) {
+			t.Errorf("%s/tasks: %q, %v; want %d\n%s", h.dir, id, err, g.pid(), self)
+		}
+	}
+	g.release(t)
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +15,35 @@ import (
 type Join struct {
 	Dir   string
 	Tasks []string
+}
+
+// ApplyFirst creates m's cgroup as m.Apply(-1) does, but on a v1 host only
+// its cgroup2 part, if it has one: what a process born in the cgroup
+// (CLONE_INTO_CGROUP) needs. The v1 hierarchies are then made by rest,
+// which create runs while init starts, before init joins them; rest is
+// nil when nothing is left.
+func ApplyFirst(m Manager) (rest func() error, err error) {
+	v, ok := m.(*v1Manager)
+	if !ok || len(v.hier) == 0 {
+		return nil, m.Apply(-1)
+	}
+	if v.unified != nil {
+		if err := v.unified.Apply(-1); err != nil {
+			return nil, err
+		}
+	}
+	return func() error { return v.applyHierarchies(-1) }, nil
+}
+
+// MoveThread writes thread tid into each of the v1 "tasks" files: tid
+// alone moves, not its process's other threads. See Manager.ThreadFiles.
+func MoveThread(tasks []string, tid int) error {
+	for _, name := range tasks {
+		if err := os.WriteFile(name, []byte(strconv.Itoa(tid)), 0); err != nil {
+			return fmt.Errorf("cgroups: move thread %d: %w", tid, err)
+		}
+	}
+	return nil
 }
 
 // SubJoin is where `exec --cgroup` puts a process: in existing

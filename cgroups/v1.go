@@ -59,6 +59,18 @@ func (v *v1Manager) ThreadFiles() []string {
 }
 
 func (v *v1Manager) Apply(pid int) error {
+	if err := v.applyHierarchies(pid); err != nil {
+		return err
+	}
+	if v.unified != nil {
+		return v.unified.Apply(pid)
+	}
+	return nil
+}
+
+// applyHierarchies creates the cgroup in each v1 hierarchy (and puts pid
+// in it, unless -1).
+func (v *v1Manager) applyHierarchies(pid int) error {
 	for _, h := range v.hier {
 		var created func(string) error
 		if h.cpuset {
@@ -73,9 +85,6 @@ func (v *v1Manager) Apply(pid int) error {
 				return err
 			}
 		}
-	}
-	if v.unified != nil {
-		return v.unified.Apply(pid)
 	}
 	return nil
 }

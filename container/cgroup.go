@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"reflect"
+	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -17,9 +18,11 @@ import (
 
 // cgroupLimits are the limits of a cgroup makeCgroup made: now, to set
 // before init joins the cgroup (create sets them while init starts), and
-// late, once init is ready (see holdBackPids).
+// late, once init is ready (see holdBackPids). rest, when not nil, makes
+// the v1 part of the cgroup (cgroups.ApplyFirst), before now is set.
 type cgroupLimits struct {
 	now, late *cgroups.Resources
+	rest      func() error
 }
 
 // makeCgroup creates the container's cgroup, and returns the limits it
@@ -63,7 +66,14 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 		c.Cgroup = ""
 		return nil, none, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
 	}
-	if err := cg.Apply(-1); err != nil {
+	var rest func() error
+	if os.Geteuid() == 0 {
+		rest, err = cgroups.ApplyFirst(cg)
+	} else {
+		// Rootless: a failure half-way may still mean "no cgroup" (below).
+		err = cg.Apply(-1)
+	}
+	if err != nil {
 		// Rootless, on a host that has not delegated a cgroup to this
 		// user: run without one, unless limits were asked for.
 		if os.Geteuid() != 0 && errors.Is(err, fs.ErrPermission) && !hasLimits(res) {
@@ -77,11 +87,54 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 		}
 		return nil, none, err
 	}
-	l := cgroupLimits{now: r}
+	l := cgroupLimits{now: r, rest: rest}
 	if cgroups.DetectMode() == cgroups.Unified {
 		l.now, l.late = holdBackPids(r)
 	}
 	return cg, l, nil
+}
+
+// cgroupRest is the v1 part of a cgroup (cgroupLimits.rest) being made,
+// with the limits set on it, while init starts: only init's join waits
+// for it (see spawnOpts.cgroupRest).
+type cgroupRest struct {
+	done chan struct{}
+	err  error
+}
+
+// startCgroupRest starts l.rest, then sets l.now; nil when there is no
+// rest (the limits are then set while init starts, as without one).
+func startCgroupRest(cg cgroups.Manager, l cgroupLimits) *cgroupRest {
+	if l.rest == nil {
+		return nil
+	}
+	r := &cgroupRest{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if r.err = l.rest(); r.err == nil {
+			r.err = setLimits(cg, l.now)
+		}
+	}()
+	runtime.Gosched() // start it now (see makeNetnsAhead)
+	return r
+}
+
+// wait returns once the rest is made and limited, and says how it went;
+// nil for none.
+func (r *cgroupRest) wait() error {
+	if r == nil {
+		return nil
+	}
+	<-r.done
+	return r.err
+}
+
+// waiter is wait as a func for spawn; nil for none.
+func (r *cgroupRest) waiter() func() error {
+	if r == nil {
+		return nil
+	}
+	return r.wait
 }
 
 // setLimits sets r on cg; nothing when either is nil.

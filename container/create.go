@@ -84,6 +84,13 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The v1 hierarchies, made while init starts.
+	rest := startCgroupRest(cg, limits)
+	defer func() {
+		if err != nil {
+			rest.wait() // done before destroy removes the cgroup
+		}
+	}()
 	c.Started = o.Run && len(c.Poststart) == 0 && o.NotifySocket == "" && !spec.Process.Terminal
 	early := saveEarly(spec)
 	var fifo *os.File // nil: init does not wait for start
@@ -130,6 +137,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		fifo:       fifo,
 		console:    consoleInit,
 		cgroup:     cgroups.JoinOf(cg),
+		cgroupRest: rest.waiter(),
 		seccomp:    seccompConn,
 		idmap:      idmap,
 		netDevices: netDevices(spec),
@@ -141,8 +149,10 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		// nothing of it waits on these, and they are done before it
 		// joins the cgroup.
 		whileStarting: func() error {
-			if err := setLimits(cg, limits.now); err != nil {
-				return err
+			if rest == nil {
+				if err := setLimits(cg, limits.now); err != nil {
+					return err
+				}
 			}
 			if whole {
 				return nil

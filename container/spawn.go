@@ -32,8 +32,13 @@ type spawnOpts struct {
 	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
 	console    *os.File      // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
-	seccomp    *os.File      // connected to the seccomp listener; nil: none
-	idmap      *idmapper     // makes the idmapped mounts; nil: none
+	// cgroupRest, when not nil, waits for cgroup's v1 part, made while
+	// init starts. A fast init is moved into it (its one thread) before
+	// it has its state; the Go init, whose exec'ing thread is not known
+	// here, joins it itself, once it is made.
+	cgroupRest func() error
+	seccomp    *os.File  // connected to the seccomp listener; nil: none
+	idmap      *idmapper // makes the idmapped mounts; nil: none
 	// netDevices are moved into init's network namespace once it exists.
 	netDevices map[string]specs.LinuxNetDevice
 	state      specs.State
@@ -122,7 +127,18 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if o.seccomp != nil {
 		env = append(env, containerinit.EnvSeccompConn+"="+fd(o.seccomp))
 	}
-	join, err := openCgroup(o.cgroup)
+	cgroupJoin, lateTasks := o.cgroup, fast && o.cgroupRest != nil && o.cgroup != nil
+	if lateTasks {
+		cgroupJoin = &cgroups.Join{Dir: o.cgroup.Dir}
+	} else if o.cgroupRest != nil {
+		if err := o.cgroupRest(); err != nil {
+			child.Close()
+			cfgR.Close()
+			cfgW.Close()
+			return nil, err
+		}
+	}
+	join, err := openCgroup(cgroupJoin)
 	if err != nil {
 		child.Close()
 		cfgR.Close()
@@ -268,12 +284,25 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		if !pidDone || stateSent {
 			return nil
 		}
-		if fast {
-			if procfd < 0 {
-				return nil
+		if fast && procfd < 0 {
+			return nil
+		}
+		// The root's cgroup mounts bind the v1 part.
+		if lateTasks {
+			if err := o.cgroupRest(); err != nil {
+				return err
 			}
+		}
+		if fast {
 			setup = startFastSetup(o.cfg, p.pid, procfd, cfgW, waitRoot, func() error { return o.onHooks(&o.state) }, onThread)
 			procfd = -1
+		}
+		// Init, one thread waiting for its state, is moved in while the
+		// setup runs.
+		if lateTasks {
+			if err := cgroups.MoveThread(o.cgroup.Tasks, p.pid); err != nil {
+				return err
+			}
 		}
 		stateSent = true
 		b, _ := json.Marshal(&o.state)

@@ -485,6 +485,15 @@ requires_test_device() {
 	create_must_fail 'must be a, b or c' 'invalid cgroup device type'
 }
 
+@test "cgroups: a limit the kernel refuses (rt runtime above the parent's) fails create in its words, and leaves nothing" {
+	requires_v1 "cpu.rt_runtime_us (v2 has no RT group scheduling files)"
+	[ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "this kernel has no RT group scheduling"
+	# The v1 hierarchies are made, and limited, while init starts: the
+	# write fails then, and create must wait for it before cleaning up.
+	update_config '.linux.resources.cpu = {"realtimeRuntime": 900000, "realtimePeriod": 1000000}'
+	create_must_fail 'cpu.rt_runtime_us.*invalid argument' 'invalid argument'
+}
+
 @test "cgroups: cgroupsPath with .. is refused at create" {
 	xrt_only "runc cleans the path and accepts it"
 	for p in "../$CID" "/xrt-bats-$$/../$CID" "a/../../$CID"; do
