@@ -634,8 +634,8 @@ func TestRealRemoveNested(t *testing.T) {
 }
 
 // ApplyFirst makes only what a process born in the cgroup needs (the
-// cgroup2 part); rest makes the v1 hierarchies, and MoveThread puts a
-// single-threaded process in them by its pid.
+// cgroup2 part); rest makes the v1 hierarchies. JoinOf gives each tasks
+// file's hierarchy mount point, below which it lies.
 func TestRealApplyFirst(t *testing.T) {
 	needRoot(t)
 	path := testParent(t, "first")
@@ -665,19 +665,13 @@ func TestRealApplyFirst(t *testing.T) {
 	if err := rest(); err != nil {
 		t.Fatal(err)
 	}
-	g := startGated(t, "exec sleep 100")
-	if err := MoveThread(m.ThreadFiles(), g.pid()); err != nil {
-		t.Fatal(err)
+	j := JoinOf(m)
+	if len(j.Roots) != len(j.Tasks) || len(j.Tasks) != len(v.hier) {
+		t.Fatalf("JoinOf: %d roots for %d tasks files, %d hierarchies", len(j.Roots), len(j.Tasks), len(v.hier))
 	}
-	self, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", g.pid()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range v.hier {
-		id, err := os.ReadFile(h.dir + "/tasks")
-		if err != nil || strings.TrimSpace(string(id)) != fmt.Sprint(g.pid()) {
-			t.Errorf("%s/tasks: %q, %v; want %d\n%s", h.dir, id, err, g.pid(), self)
+	for i, task := range j.Tasks {
+		if !strings.HasPrefix(task, j.Roots[i]+"/") || !exists(task) {
+			t.Errorf("tasks file %s: not below %s, or missing", task, j.Roots[i])
 		}
 	}
-	g.release(t)
 }

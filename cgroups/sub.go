@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -15,6 +14,9 @@ import (
 type Join struct {
 	Dir   string
 	Tasks []string
+	// Roots are the mount points of the hierarchies of Tasks, in order
+	// (each task file is below its root), when JoinOf knows them.
+	Roots []string
 }
 
 // ApplyFirst creates m's cgroup as m.Apply(-1) does, but on a v1 host only
@@ -33,17 +35,6 @@ func ApplyFirst(m Manager) (rest func() error, err error) {
 		}
 	}
 	return func() error { return v.applyHierarchies(-1) }, nil
-}
-
-// MoveThread writes thread tid into each of the v1 "tasks" files: tid
-// alone moves, not its process's other threads. See Manager.ThreadFiles.
-func MoveThread(tasks []string, tid int) error {
-	for _, name := range tasks {
-		if err := os.WriteFile(name, []byte(strconv.Itoa(tid)), 0); err != nil {
-			return fmt.Errorf("cgroups: move thread %d: %w", tid, err)
-		}
-	}
-	return nil
 }
 
 // SubJoin is where `exec --cgroup` puts a process: in existing
@@ -144,7 +135,13 @@ func JoinOf(m Manager) *Join {
 	if m == nil {
 		return nil
 	}
-	return &Join{Dir: m.Path(""), Tasks: m.ThreadFiles()}
+	j := &Join{Dir: m.Path(""), Tasks: m.ThreadFiles()}
+	if v, ok := m.(*v1Manager); ok {
+		for _, h := range v.hier {
+			j.Roots = append(j.Roots, h.mountpoint)
+		}
+	}
+	return j
 }
 
 // ExecJoinOf is where an exec'd process joins a container whose init is

@@ -11,6 +11,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"xrt/bundle"
 	"xrt/cgroups"
 	"xrt/cgroups/specconv"
 	"xrt/logs"
@@ -67,10 +68,12 @@ func (c *Container) makeCgroup(spec *specs.Spec, systemd bool) (cgroups.Manager,
 		return nil, none, fmt.Errorf("container's cgroup unexpectedly frozen: cgroup %s is %s (thaw it, or give this container its own linux.cgroupsPath)", path, st)
 	}
 	var rest func() error
-	if os.Geteuid() == 0 {
+	if os.Geteuid() == 0 && !bundle.HasNamespace(spec, specs.UserNamespace) {
 		rest, err = cgroups.ApplyFirst(cg)
 	} else {
-		// Rootless: a failure half-way may still mean "no cgroup" (below).
+		// Init opens the v1 tasks files itself when they are made late
+		// (spawn's cgroupJoin), which a user namespace's root may not;
+		// rootless, a failure half-way may still mean "no cgroup" (below).
 		err = cg.Apply(-1)
 	}
 	if err != nil {

@@ -33,9 +33,8 @@ type spawnOpts struct {
 	console    *os.File      // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
 	// cgroupRest, when not nil, waits for cgroup's v1 part, made while
-	// init starts. A fast init is moved into it (its one thread) before
-	// it has its state; the Go init, whose exec'ing thread is not known
-	// here, joins it itself, once it is made.
+	// init starts: init, given its hierarchies' mount points, opens the
+	// "tasks" files itself once it has its state, sent after this.
 	cgroupRest func() error
 	seccomp    *os.File  // connected to the seccomp listener; nil: none
 	idmap      *idmapper // makes the idmapped mounts; nil: none
@@ -127,10 +126,8 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 	if o.seccomp != nil {
 		env = append(env, containerinit.EnvSeccompConn+"="+fd(o.seccomp))
 	}
-	cgroupJoin, lateTasks := o.cgroup, fast && o.cgroupRest != nil && o.cgroup != nil
-	if lateTasks {
-		cgroupJoin = &cgroups.Join{Dir: o.cgroup.Dir}
-	} else if o.cgroupRest != nil {
+	lateTasks := o.cgroupRest != nil && lateJoin(o.cgroup)
+	if o.cgroupRest != nil && !lateTasks {
 		if err := o.cgroupRest(); err != nil {
 			child.Close()
 			cfgR.Close()
@@ -138,7 +135,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			return nil, err
 		}
 	}
-	join, err := openCgroup(cgroupJoin)
+	join, err := openCgroup(o.cgroup, lateTasks)
 	if err != nil {
 		child.Close()
 		cfgR.Close()
@@ -152,6 +149,13 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			fds[i] = fd(f)
 		}
 		env = append(env, containerinit.EnvCgroup+"="+strings.Join(fds, ","))
+	}
+	if len(join.roots) > 0 {
+		lines := make([]string, len(join.roots))
+		for i, f := range join.roots {
+			lines[i] = fd(f) + ":" + relTask(o.cgroup, i)
+		}
+		env = append(env, containerinit.EnvCgroupTasks+"="+strings.Join(lines, "\n"))
 	}
 	seal, err := newSealer()
 	if err != nil {
@@ -287,7 +291,8 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		if fast && procfd < 0 {
 			return nil
 		}
-		// The root's cgroup mounts bind the v1 part.
+		// The root's cgroup mounts bind the v1 part, and init joins it
+		// once it has its state.
 		if lateTasks {
 			if err := o.cgroupRest(); err != nil {
 				return err
@@ -296,13 +301,6 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		if fast {
 			setup = startFastSetup(o.cfg, p.pid, procfd, cfgW, waitRoot, func() error { return o.onHooks(&o.state) }, onThread)
 			procfd = -1
-		}
-		// Init, one thread waiting for its state, is moved in while the
-		// setup runs.
-		if lateTasks {
-			if err := cgroups.MoveThread(o.cgroup.Tasks, p.pid); err != nil {
-				return err
-			}
 		}
 		stateSent = true
 		b, _ := json.Marshal(&o.state)
@@ -456,16 +454,51 @@ func setupFast(cfg *containerinit.Config, pid, procfd int, planW *os.File, runti
 // path for moving a process (see cgroups.Manager.ThreadFiles): born in the
 // cgroup2 directory (CLONE_INTO_CGROUP), and given the v1 "tasks" files,
 // opened here with our credentials, into which its exec'ing thread writes
-// itself before it runs anything of the container's.
+// itself before it runs anything of the container's. When the v1 part is
+// made while init starts, the files are not there yet: init gets the
+// hierarchies' mount points (roots) instead, and opens the files below
+// them once it has its state. Not by their paths: by then the root's
+// setup may have pivoted init's mount namespace and detached the host's
+// mounts from it.
 type cgroupJoin struct {
-	dir   *os.File
-	tasks []*os.File
+	dir          *os.File
+	tasks, roots []*os.File
 }
 
-func openCgroup(cg *cgroups.Join) (*cgroupJoin, error) {
+// lateJoin says whether init can open cg's tasks files below their roots
+// (cgroupJoin): they are known, and their paths there fit on a line.
+func lateJoin(cg *cgroups.Join) bool {
+	if cg == nil || len(cg.Tasks) == 0 || len(cg.Roots) != len(cg.Tasks) {
+		return false
+	}
+	for i, t := range cg.Tasks {
+		if !strings.HasPrefix(t, cg.Roots[i]+"/") || strings.Contains(t, "\n") {
+			return false
+		}
+	}
+	return true
+}
+
+// relTask is cg's i-th tasks file, relative to its root.
+func relTask(cg *cgroups.Join, i int) string {
+	return strings.TrimPrefix(cg.Tasks[i], cg.Roots[i]+"/")
+}
+
+func openCgroup(cg *cgroups.Join, late bool) (*cgroupJoin, error) {
 	j := &cgroupJoin{}
 	if cg == nil {
 		return j, nil
+	}
+	if late {
+		for _, root := range cg.Roots {
+			f, err := os.OpenFile(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				j.close()
+				return nil, fmt.Errorf("open cgroup %s: %w", root, err)
+			}
+			j.roots = append(j.roots, f)
+		}
+		cg = &cgroups.Join{Dir: cg.Dir}
 	}
 	if dir := cg.Dir; dir != "" {
 		f, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -489,7 +522,7 @@ func (j *cgroupJoin) close() {
 	if j.dir != nil {
 		j.dir.Close()
 	}
-	for _, f := range j.tasks {
+	for _, f := range append(j.tasks, j.roots...) {
 		f.Close()
 	}
 }

@@ -16,6 +16,10 @@ const (
 	EnvConfig = "_XRT_CONFIG_FD"  // pipe carrying Config as JSON
 	EnvFifo   = "_XRT_FIFO_FD"    // O_PATH fd of <root>/<id>/exec.fifo
 	EnvCgroup = "_XRT_CGROUP_FDS" // fds of the v1 "tasks" files to join
+	// EnvCgroupTasks: or, one a line, "FD:PATH": each file's path below
+	// the hierarchy mounted at fd FD (O_PATH), for init to open once it
+	// has its state (the parent makes them while init starts).
+	EnvCgroupTasks = "_XRT_CGROUP_TASKS"
 	// EnvSeccompConn is a socket connected to linux.seccomp.listenerPath:
 	// init cannot reach the host's path from inside the container.
 	EnvSeccompConn = "_XRT_SECCOMP_FD"

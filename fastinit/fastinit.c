@@ -123,7 +123,24 @@ static void expect_state(void)
 static void join_cgroup(void)
 {
 	const char *list = getenv("_XRT_CGROUP_FDS");
-	if (list && *list) {
+	const char *below = getenv("_XRT_CGROUP_TASKS");
+	if (below && *below) {
+		// "FD:PATH" lines: the file PATH below the hierarchy at FD.
+		char *copy = strdup(below), *save = NULL;
+		for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *rel = strchr(line, ':');
+			if (!rel)
+				fail("cgroup", 0);
+			*rel++ = 0;
+			int root = atoi(line);
+			int fd = openat(root, rel, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, "0", 1) != 1)
+				fail("cgroup", 0);
+			close(fd);
+			close(root);
+		}
+		free(copy);
+	} else if (list && *list) {
 		char *copy = strdup(list), *save = NULL;
 		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			int fd = atoi(tok);
