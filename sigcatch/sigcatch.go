@@ -7,7 +7,8 @@
 // wall time and 1.6 ms of CPU in a bare Go program here, and two thirds of
 // a foreground run's context switches. Here one cgo call installs a C
 // handler for each signal, which writes its number to a pipe that a
-// goroutine reads: the signals arrive as Notify would deliver them.
+// goroutine reads: the signals arrive as Notify would deliver them. All
+// but SIGPIPE, whose handling the runtime ties to Notify (see Forwarded).
 package sigcatch
 
 // #cgo CFLAGS: -Wall -Wextra -O2
@@ -17,21 +18,24 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"os/signal"
 
 	"golang.org/x/sys/unix"
 )
 
-// Forwarded are the signals Catch takes: every signal os/signal's Notify
-// delivers when given none (the runtime's _SigNotify ones), but SIGCHLD,
-// SIGURG (the runtime preempts goroutines with it), SIGWINCH (a terminal's
-// size, which package console follows) and SIGPROF (the runtime's
-// profiler, never delivered by Notify).
+// Forwarded are the signals Catch takes with its handler: every signal
+// os/signal's Notify delivers when given none (the runtime's _SigNotify
+// ones), but SIGCHLD, SIGURG (the runtime preempts goroutines with it),
+// SIGWINCH (a terminal's size, which package console follows), SIGPROF
+// (the runtime's profiler, never delivered by Notify) and SIGPIPE, which
+// Catch leaves to Notify: a write to a broken stdout or stderr then fails
+// with EPIPE, where without Notify the runtime would die of it.
 var Forwarded = forwarded()
 
 func forwarded() []unix.Signal {
 	sigs := []unix.Signal{
 		unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGUSR1,
-		unix.SIGUSR2, unix.SIGPIPE, unix.SIGALRM, unix.SIGTERM, unix.SIGCONT,
+		unix.SIGUSR2, unix.SIGALRM, unix.SIGTERM, unix.SIGCONT,
 		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGXCPU, unix.SIGXFSZ,
 		unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR,
 	}
@@ -43,10 +47,10 @@ func forwarded() []unix.Signal {
 	return sigs
 }
 
-// Catch makes every signal of Forwarded arrive on sigs from now on, until
-// the process ends. A signal that finds sigs full waits for room, and
-// more than a pipe's worth waiting are dropped.
-func Catch(sigs chan<- os.Signal) error {
+// Catch makes every signal of Forwarded, and SIGPIPE, arrive on sigs from
+// now on, until the process ends. A signal that finds sigs full waits for
+// room, and more than a pipe's worth waiting are dropped.
+func Catch(sigs chan os.Signal) error {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return fmt.Errorf("catch signals: pipe: %w", err)
@@ -61,6 +65,7 @@ func Catch(sigs chan<- os.Signal) error {
 		unix.Close(p[1])
 		return fmt.Errorf("catch signals: sigaction: %w", unix.Errno(-rc))
 	}
+	signal.Notify(sigs, unix.SIGPIPE) // one round trip (see the package doc)
 	r := os.NewFile(uintptr(p[0]), "signals")
 	go func() {
 		buf := make([]byte, 64)

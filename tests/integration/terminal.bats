@@ -230,6 +230,21 @@ in_script() {
 	assert_no_leftovers
 }
 
+@test "terminal: foreground run whose output's reader goes keeps going (EPIPE, not SIGPIPE), returns the status and deletes" {
+	# xrt writes the pty's output to its stdout: head exits after the
+	# first line, the next write fails, and xrt must not die of it (it
+	# would leave the container behind), as runc does not.
+	update_config '.process.terminal = true'
+	set_cmd 'echo one; sleep 0.5; echo two; sleep 0.2; echo three; exit 3'
+	CREATED_IDS+=("$CID")
+	run bash -c '"$1" --root "$2" run --bundle "$3" "$4" </dev/null | head -n1; echo "rc=${PIPESTATUS[0]}"' _ "$XRT" "$ROOT" "$BUNDLE" "$CID"
+	echo "$output"
+	[[ "$output" == *one*"rc=3"* ]]
+	run xrt state "$CID"
+	[ "$status" -eq 1 ]
+	assert_no_leftovers
+}
+
 @test "terminal: foreground run proxies the pty as a pipe reads, no CR before LF from the first line" {
 	# runc's suite reads such output line by line (run.bats): the pty's
 	# NL to CR NL translation is off before the process writes anything.
