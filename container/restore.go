@@ -42,6 +42,12 @@ func CreateRestored(o *RestoreOpts) (_ *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// CRIU puts the processes in every hierarchy: all of it, now.
+	if limits.rest != nil {
+		if err := limits.rest(); err != nil {
+			return nil, err
+		}
+	}
 	if err := setLimits(cg, limits.now); err != nil {
 		return nil, err
 	}
