@@ -132,14 +132,6 @@ func (r *cgroupRest) wait() error {
 	return r.err
 }
 
-// waiter is wait as a func for spawn; nil for none.
-func (r *cgroupRest) waiter() func() error {
-	if r == nil {
-		return nil
-	}
-	return r.wait
-}
-
 // setLimits sets r on cg; nothing when either is nil.
 func setLimits(cg cgroups.Manager, r *cgroups.Resources) error {
 	if cg == nil || r == nil {

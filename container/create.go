@@ -137,7 +137,7 @@ func Create(o *CreateOpts) (_ *Container, err error) {
 		fifo:       fifo,
 		console:    consoleInit,
 		cgroup:     cgroups.JoinOf(cg),
-		cgroupRest: rest.waiter(),
+		cgroupRest: rest,
 		seccomp:    seccompConn,
 		idmap:      idmap,
 		netDevices: netDevices(spec),

@@ -32,10 +32,10 @@ type spawnOpts struct {
 	fifo       *os.File      // O_PATH exec.fifo; nil when init need not wait for start
 	console    *os.File      // socket for the pty master; nil without a terminal
 	cgroup     *cgroups.Join // init is born in it (v2) and joins it (v1); nil: none
-	// cgroupRest, when not nil, waits for cgroup's v1 part, made while
-	// init starts: init, given its hierarchies' mount points, opens the
-	// "tasks" files itself once it has its state, sent after this.
-	cgroupRest func() error
+	// cgroupRest, when not nil, is cgroup's v1 part, made while init
+	// starts: init, given its hierarchies' mount points, opens the
+	// "tasks" files itself once it has its state, sent after it is made.
+	cgroupRest *cgroupRest
 	seccomp    *os.File  // connected to the seccomp listener; nil: none
 	idmap      *idmapper // makes the idmapped mounts; nil: none
 	// netDevices are moved into init's network namespace once it exists.
@@ -127,15 +127,13 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		env = append(env, containerinit.EnvSeccompConn+"="+fd(o.seccomp))
 	}
 	lateTasks := o.cgroupRest != nil && lateJoin(o.cgroup)
-	if o.cgroupRest != nil && !lateTasks {
-		if err := o.cgroupRest(); err != nil {
-			child.Close()
-			cfgR.Close()
-			cfgW.Close()
-			return nil, err
-		}
+	var join *cgroupJoin
+	if !lateTasks {
+		err = o.cgroupRest.wait() // the files must be there to be opened
 	}
-	join, err := openCgroup(o.cgroup, lateTasks)
+	if err == nil {
+		join, err = openCgroup(o.cgroup, lateTasks)
+	}
 	if err != nil {
 		child.Close()
 		cfgR.Close()
@@ -294,7 +292,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		// The root's cgroup mounts bind the v1 part, and init joins it
 		// once it has its state.
 		if lateTasks {
-			if err := o.cgroupRest(); err != nil {
+			if err := o.cgroupRest.wait(); err != nil {
 				return err
 			}
 		}
