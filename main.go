@@ -18,6 +18,7 @@ import (
 	"xrt/cgroups"
 	"xrt/container"
 	"xrt/containerinit"
+	_ "xrt/cruntime"  // glibc's settings, before any thread (one malloc arena)
 	_ "xrt/faststart" // the C fast path of `xrt start`
 	"xrt/image"
 	"xrt/imagebundle"
