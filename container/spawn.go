@@ -1,7 +1,6 @@
 package container
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -301,7 +300,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 			procfd = -1
 		}
 		stateSent = true
-		b, _ := json.Marshal(&o.state)
+		b, _ := quickjson.Marshal(&o.state)
 		if err := parent.Send(handshake.Msg{Type: handshake.State, State: b, Pid: p.pid}); err != nil {
 			return err
 		}

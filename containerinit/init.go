@@ -1,7 +1,6 @@
 package containerinit
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -47,7 +46,7 @@ func run(conn *parent) error {
 		return err
 	}
 	var state specs.State
-	if err := json.Unmarshal(m.State, &state); err != nil {
+	if err := quickjson.Unmarshal(m.State, &state); err != nil {
 		return fmt.Errorf("init: decode state: %w", err)
 	}
 	sec, err := newSeccompStep(cfg, &state, m.Pid)

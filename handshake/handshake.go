@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"xrt/quickjson"
 )
 
 // Message types, in the order they usually flow.
@@ -79,7 +81,7 @@ func FromFD(fd int) *Conn { return &Conn{os.NewFile(uintptr(fd), "handshake")} }
 
 // Send writes one message.
 func (c *Conn) Send(m Msg) error {
-	b, err := json.Marshal(m)
+	b, err := quickjson.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -112,7 +114,7 @@ func (c *Conn) Recv() (Msg, error) {
 	if n == 0 {
 		return m, io.EOF
 	}
-	if err := json.Unmarshal(buf[:n], &m); err != nil {
+	if err := quickjson.Unmarshal(buf[:n], &m); err != nil {
 		return m, fmt.Errorf("receive: bad message %q: %w", buf[:n], err)
 	}
 	return m, nil
@@ -126,7 +128,7 @@ func (c *Conn) Close() error { return c.f.Close() }
 
 // SendFd writes one message with fd attached (SCM_RIGHTS).
 func (c *Conn) SendFd(m Msg, fd int) error {
-	b, err := json.Marshal(m)
+	b, err := quickjson.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -166,7 +168,7 @@ func (c *Conn) RecvFd() (Msg, int, error) {
 			}
 		}
 	}
-	if err := json.Unmarshal(buf[:n], &m); err != nil {
+	if err := quickjson.Unmarshal(buf[:n], &m); err != nil {
 		if fd >= 0 {
 			unix.Close(fd)
 		}

@@ -1,6 +1,7 @@
 package quickjson
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
@@ -43,8 +44,16 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 	if !v.IsValid() {
 		return append(b, "null"...), nil
 	}
-	if customEnc(v.Type()) {
-		return nil, errBail
+	if t := v.Type(); customEnc(t) {
+		// encoding/json calls MarshalJSON when t itself has it; when only
+		// *t does, whether it does depends on addressability: its call.
+		if !t.Implements(marshalerType) || t.Kind() == reflect.Interface || !v.CanInterface() {
+			return nil, errBail
+		}
+		if t.Kind() == reflect.Pointer && v.IsNil() {
+			return append(b, "null"...), nil
+		}
+		return appendMarshaler(b, v.Interface().(json.Marshaler))
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -176,6 +185,27 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// appendMarshaler writes what a value's own MarshalJSON says (time.Time's,
+// json.RawMessage's), compacted, as encoding/json does. Output that its
+// HTML-safe compaction would change (<, >, &, U+2028 and U+2029), or that
+// is not valid, is left to encoding/json with the rest.
+func appendMarshaler(b []byte, m json.Marshaler) ([]byte, error) {
+	out, err := m.MarshalJSON()
+	if err != nil {
+		return nil, errBail
+	}
+	for _, c := range []byte{'<', '>', '&', 0xe2} {
+		if bytes.IndexByte(out, c) >= 0 {
+			return nil, errBail
+		}
+	}
+	buf := bytes.NewBuffer(b)
+	if json.Compact(buf, out) != nil {
+		return nil, errBail
+	}
+	return buf.Bytes(), nil
 }
 
 // empty is encoding/json's test for omitempty.

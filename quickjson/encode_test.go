@@ -64,6 +64,62 @@ func TestMarshalIsEncodingJSONs(t *testing.T) {
 	same(t, make(chan int)) // an error, encoding/json's
 }
 
+type rawHTML struct{}
+
+func (rawHTML) MarshalJSON() ([]byte, error) { return []byte(`"<b>"`), nil }
+
+type spaced struct{}
+
+func (spaced) MarshalJSON() ([]byte, error) { return []byte(` { "a" : [ 1 , 2 ] } `), nil }
+
+type ptrRecv struct{ N int }
+
+func (p *ptrRecv) MarshalJSON() ([]byte, error) { return []byte(`"ptr"`), nil }
+
+type failing struct{}
+
+func (failing) MarshalJSON() ([]byte, error) { return nil, os.ErrInvalid }
+
+type invalid struct{}
+
+func (invalid) MarshalJSON() ([]byte, error) { return []byte(`{"a":`), nil }
+
+// A value's own MarshalJSON (time.Time's, json.RawMessage's, in xrt's
+// state and handshake) is written here, compacted as encoding/json does;
+// what encoding/json would escape, reject or report is left to it.
+func TestMarshalerValues(t *testing.T) {
+	type state struct {
+		Created time.Time       `json:"created"`
+		Raw     json.RawMessage `json:"raw,omitempty"`
+		When    *time.Time      `json:"when,omitempty"`
+	}
+	now := time.Date(2026, 12, 3, 21, 30, 0, 123456789, time.UTC)
+	for _, v := range []any{
+		state{Created: now, Raw: json.RawMessage(`{"pid": 1,  "x" : [ ]}`)},
+		&state{Created: now.In(time.FixedZone("x", 3600))},
+		state{When: &now},
+		struct{ R json.RawMessage }{},
+		spaced{},
+		struct{ P, Q *ptrRecv }{P: &ptrRecv{}},
+	} {
+		same(t, v)
+		if _, err := appendValue(nil, reflect.ValueOf(v)); err != nil {
+			t.Fatalf("%#v left to encoding/json: %v", v, err)
+		}
+	}
+	for _, v := range []any{
+		rawHTML{},
+		struct{ V ptrRecv }{},  // addressable or not: encoding/json's call
+		&struct{ V ptrRecv }{}, // (it calls MarshalJSON here)
+		failing{},
+		invalid{},
+		struct{ R json.RawMessage }{json.RawMessage(`"\u2028 <"`)},
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), // MarshalJSON's error
+	} {
+		same(t, v)
+	}
+}
+
 func FuzzMarshalIsEncodingJSONs(f *testing.F) {
 	for _, c := range cases {
 		f.Add([]byte(c))

@@ -93,7 +93,7 @@ func hidden(all fieldList, f field) bool {
 }
 
 func collect(t reflect.Type, outer []int) (fieldList, bool) {
-	var out fieldList
+	out := make(fieldList, 0, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		tag, hasTag := sf.Tag.Lookup("json")
@@ -128,13 +128,28 @@ func collect(t reflect.Type, outer []int) (fieldList, bool) {
 		if name == "" {
 			name = sf.Name
 		}
-		opts = "," + opts + ","
-		if !plainName(name) || strings.Contains(opts, ",string,") || strings.Contains(opts, ",omitzero,") {
+		if !plainName(name) || hasOption(opts, "string") || hasOption(opts, "omitzero") {
 			return nil, false
 		}
-		out = append(out, field{name: name, index: append(append([]int{}, outer...), i), omitEmpty: strings.Contains(opts, ",omitempty,")})
+		index := make([]int, len(outer)+1)
+		copy(index, outer)
+		index[len(outer)] = i
+		out = append(out, field{name: name, index: index, omitEmpty: hasOption(opts, "omitempty")})
 	}
 	return out, true
+}
+
+// hasOption reports whether the comma-separated options of a json tag
+// hold opt.
+func hasOption(opts, opt string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == opt {
+			return true
+		}
+	}
+	return false
 }
 
 // plainName: letters, digits, '_', '-', '.': a name encoding/json takes

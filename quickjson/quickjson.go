@@ -24,7 +24,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"reflect"
 	"strconv"
 )
@@ -47,30 +46,150 @@ func Unmarshal(data []byte, v any) error {
 // errBail: not handled here; encoding/json decodes it instead.
 var errBail = errors.New("quickjson: left to encoding/json")
 
+// maxDepth bounds the nesting decoded here (encoding/json's own limit is
+// 10000): deeper input is left to encoding/json.
+const maxDepth = 1000
+
 // decode fills v (settable) from data, or returns an error.
 func decode(data []byte, v reflect.Value) error {
-	d := &decoder{json.NewDecoder(bytes.NewReader(data))}
-	d.dec.UseNumber()
+	d := &decoder{data: data}
 	if err := d.value(v); err != nil {
 		return err
 	}
-	if _, err := d.dec.Token(); err != io.EOF {
+	if d.peek() != 0 || d.pos != len(d.data) {
 		return errBail // more than one value, or a syntax error after it
 	}
 	return nil
 }
 
-type decoder struct{ dec *json.Decoder }
+// decoder reads JSON from data, from pos on. It takes only what is plainly
+// valid JSON and bails on anything else, syntax errors included, which
+// encoding/json then reports in its own words.
+type decoder struct {
+	data  []byte
+	pos   int
+	depth int
+}
+
+// peek skips JSON whitespace and returns the next byte, 0 at the end.
+func (d *decoder) peek() byte {
+	for ; d.pos < len(d.data); d.pos++ {
+		switch c := d.data[d.pos]; c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// next reports whether the next byte after whitespace is c, and takes it.
+func (d *decoder) next(c byte) bool {
+	if d.peek() != c {
+		return false
+	}
+	d.pos++
+	return true
+}
+
+func (d *decoder) literal(word string) bool {
+	if !bytes.HasPrefix(d.data[d.pos:], []byte(word)) {
+		return false
+	}
+	d.pos += len(word)
+	return true
+}
+
+// str reads the string that starts at pos. One that holds an escape, a
+// control character or any non-ASCII byte is unquoted by encoding/json,
+// whose rules (invalid UTF-8 made U+FFFD, surrogates) then hold.
+func (d *decoder) str() (string, bool) {
+	start := d.pos + 1
+	for i := start; i < len(d.data); i++ {
+		switch c := d.data[i]; {
+		case c == '"':
+			d.pos = i + 1
+			return string(d.data[start:i]), true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return d.slowStr()
+		}
+	}
+	return "", false
+}
+
+func (d *decoder) slowStr() (string, bool) {
+	i := d.pos + 1
+	for i < len(d.data) && d.data[i] != '"' {
+		if d.data[i] == '\\' {
+			i++
+		}
+		i++
+	}
+	if i >= len(d.data) {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(d.data[d.pos:i+1], &s) != nil {
+		return "", false
+	}
+	d.pos = i + 1
+	return s, true
+}
+
+// num reads the number that starts at pos, by JSON's grammar.
+func (d *decoder) num() (string, bool) {
+	b, i := d.data, d.pos
+	digits := func() bool {
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return "", false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return "", false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return "", false
+		}
+	}
+	s := string(b[d.pos:i])
+	d.pos = i
+	return s, true
+}
+
+// enter counts one more level of nesting; false past maxDepth.
+func (d *decoder) enter() bool {
+	d.depth++
+	return d.depth <= maxDepth
+}
 
 func (d *decoder) value(v reflect.Value) error {
-	tok, err := d.dec.Token()
-	if err != nil {
-		return err
-	}
-	if custom(v.Type()) {
+	c := d.peek()
+	if c == 0 || custom(v.Type()) {
 		return errBail
 	}
-	if tok == nil {
+	if c == 'n' {
+		if !d.literal("null") {
+			return errBail
+		}
 		switch v.Kind() {
 		case reflect.Pointer, reflect.Map, reflect.Slice:
 			v.SetZero()
@@ -88,17 +207,26 @@ func (d *decoder) value(v reflect.Value) error {
 			return errBail
 		}
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch {
-		case t == '{' && v.Kind() == reflect.Struct:
+	switch c {
+	case '{':
+		switch v.Kind() {
+		case reflect.Struct:
+			d.pos++
 			return d.object(v)
-		case t == '{' && v.Kind() == reflect.Map:
+		case reflect.Map:
+			d.pos++
 			return d.mapObject(v)
-		case t == '[' && v.Kind() == reflect.Slice:
+		}
+	case '[':
+		if v.Kind() == reflect.Slice {
+			d.pos++
 			return d.array(v)
 		}
-	case string:
+	case '"':
+		t, ok := d.str()
+		if !ok {
+			return errBail
+		}
 		if v.Kind() == reflect.String && v.Type() != numberType {
 			v.SetString(t)
 			return nil
@@ -112,13 +240,21 @@ func (d *decoder) value(v reflect.Value) error {
 			v.SetBytes(b[:n])
 			return nil
 		}
-	case bool:
+	case 't', 'f':
 		if v.Kind() == reflect.Bool {
-			v.SetBool(t)
-			return nil
+			switch {
+			case d.literal("true"):
+				v.SetBool(true)
+				return nil
+			case d.literal("false"):
+				v.SetBool(false)
+				return nil
+			}
 		}
-	case json.Number:
-		return number(v, string(t))
+	default:
+		if s, ok := d.num(); ok {
+			return number(v, s)
+		}
 	}
 	return errBail
 }
@@ -143,6 +279,61 @@ func number(v reflect.Value, s string) error {
 	return errBail
 }
 
+// members reads the members of an object, its '{' taken, calling member
+// with each key once its ':' is taken; member reads the value.
+func (d *decoder) members(member func(key string) error) error {
+	if !d.enter() {
+		return errBail
+	}
+	if d.next('}') {
+		d.depth--
+		return nil
+	}
+	for {
+		if d.peek() != '"' {
+			return errBail
+		}
+		key, ok := d.str()
+		if !ok || !d.next(':') {
+			return errBail
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+		if d.next('}') {
+			d.depth--
+			return nil
+		}
+		if !d.next(',') {
+			return errBail
+		}
+	}
+}
+
+// elements reads the elements of an array, its '[' taken, calling elem
+// with the index of each; elem reads the value. It returns the count.
+func (d *decoder) elements(elem func(i int) error) (int, error) {
+	if !d.enter() {
+		return 0, errBail
+	}
+	if d.next(']') {
+		d.depth--
+		return 0, nil
+	}
+	for i := 0; ; i++ {
+		if err := elem(i); err != nil {
+			return 0, err
+		}
+		if d.next(']') {
+			d.depth--
+			return i + 1, nil
+		}
+		if !d.next(',') {
+			return 0, errBail
+		}
+	}
+}
+
 // object decodes the members of an object, its '{' read, into struct v.
 // A key named twice decodes into the same field again, as encoding/json
 // does.
@@ -151,20 +342,13 @@ func (d *decoder) object(v reflect.Value) error {
 	if !ok {
 		return errBail
 	}
-	for d.dec.More() {
-		key, err := d.key()
-		if err != nil {
-			return err
-		}
+	return d.members(func(key string) error {
 		f := fields.find(key)
 		if f == nil {
 			if fields.folds(key) {
 				return errBail
 			}
-			if err := d.skip(); err != nil {
-				return err
-			}
-			continue
+			return d.skip()
 		}
 		fv := v
 		for k, i := range f.index {
@@ -176,11 +360,8 @@ func (d *decoder) object(v reflect.Value) error {
 			}
 			fv = fv.Field(i)
 		}
-		if err := d.value(fv); err != nil {
-			return err
-		}
-	}
-	return d.end('}')
+		return d.value(fv)
+	})
 }
 
 // mapObject decodes an object into map v, each value into a fresh zero
@@ -194,86 +375,65 @@ func (d *decoder) mapObject(v reflect.Value) error {
 		v.Set(reflect.MakeMap(t))
 	}
 	elem := reflect.New(t.Elem()).Elem()
-	for d.dec.More() {
-		key, err := d.key()
-		if err != nil {
-			return err
-		}
+	return d.members(func(key string) error {
 		elem.SetZero()
 		if err := d.value(elem); err != nil {
 			return err
 		}
 		v.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), elem)
-	}
-	return d.end('}')
+		return nil
+	})
 }
 
 // array decodes an array into slice v the way encoding/json's does:
 // into the elements already there, growing it, then cutting it to size;
 // an empty array makes an empty, non-nil slice.
 func (d *decoder) array(v reflect.Value) error {
-	i := 0
-	for ; d.dec.More(); i++ {
+	n, err := d.elements(func(i int) error {
 		if i >= v.Cap() {
 			v.Grow(1)
 		}
 		if i >= v.Len() {
 			v.SetLen(i + 1)
 		}
-		if err := d.value(v.Index(i)); err != nil {
-			return err
-		}
-	}
-	if i < v.Len() {
-		v.SetLen(i)
-	}
-	if i == 0 {
-		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
-	}
-	return d.end(']')
-}
-
-func (d *decoder) key() (string, error) {
-	tok, err := d.dec.Token()
-	if err != nil {
-		return "", err
-	}
-	key, ok := tok.(string)
-	if !ok {
-		return "", errBail
-	}
-	return key, nil
-}
-
-func (d *decoder) end(want json.Delim) error {
-	tok, err := d.dec.Token()
+		return d.value(v.Index(i))
+	})
 	if err != nil {
 		return err
 	}
-	if tok != want {
-		return errBail
+	if n < v.Len() {
+		v.SetLen(n)
+	}
+	if n == 0 {
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 	}
 	return nil
 }
 
 // skip reads one value that no field takes.
 func (d *decoder) skip() error {
-	depth := 0
-	for {
-		tok, err := d.dec.Token()
-		if err != nil {
-			return err
+	switch c := d.peek(); c {
+	case '{':
+		d.pos++
+		return d.members(func(string) error { return d.skip() })
+	case '[':
+		d.pos++
+		_, err := d.elements(func(int) error { return d.skip() })
+		return err
+	case '"':
+		if _, ok := d.str(); ok {
+			return nil
 		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
+	case 't', 'f', 'n':
+		if d.literal("true") || d.literal("false") || d.literal("null") {
+			return nil
 		}
-		if depth == 0 {
+	default:
+		if _, ok := d.num(); ok {
 			return nil
 		}
 	}
+	return errBail
 }
 
 var (

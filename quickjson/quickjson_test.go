@@ -121,6 +121,17 @@ func TestTakesTheSpec(t *testing.T) {
 	if err := decode([]byte(`{"id":"x","spec":{"args":["sh"]},"extra":{"a":true},"b":"aGVsbG8="}`), reflect.ValueOf(&o).Elem()); err != nil {
 		t.Fatalf("embedded struct left to encoding/json: %v", err)
 	}
+	// Escapes, non-ASCII text, and numbers of any kind where no field
+	// takes them, are read here too.
+	doc := []byte(" {\"process\": {\"args\": [\"echo\", \"caf\u00e9 \\\"q\\\"\", \"\u2603\\n\"], \"x\": [1.5e3, -0, {\"y\": null}]},\n\t\"hostname\": \"h\"}\r\n")
+	var s2 specs.Spec
+	if err := decode(doc, reflect.ValueOf(&s2).Elem()); err != nil {
+		t.Fatalf("%s left to encoding/json: %v", doc, err)
+	}
+	agree[specs.Spec](t, doc)
+	if got := s2.Process.Args; len(got) != 3 || got[1] != "caf\u00e9 \"q\"" || got[2] != "\u2603\n" {
+		t.Fatalf("args %q", got)
+	}
 }
 
 func TestNotZeroGoesToEncodingJSON(t *testing.T) {
