@@ -4,7 +4,6 @@
 package container
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -139,7 +138,7 @@ func Load(root, id string) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read state of %q: %w", id, err)
 	}
-	if err := json.Unmarshal(b, &c.State); err != nil {
+	if err := quickjson.Unmarshal(b, &c.State); err != nil {
 		return nil, fmt.Errorf("state of %q is corrupt (delete it with `xrt delete -f %s`): %w", id, id, err)
 	}
 	return c, nil

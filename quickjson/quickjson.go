@@ -6,16 +6,16 @@
 // fields the data names, through reflect, and caches nothing it does not
 // use.
 //
-// It handles the part of encoding/json that the runtime-spec's types
-// need: objects into structs (exact key match) and string-keyed maps,
-// arrays into slices, strings (base64 into a []byte), integers, booleans
-// and null. On anything
-// else (an error of any kind, a key that only matches a field
-// case-insensitively, a type with its own UnmarshalJSON or
-// UnmarshalText, an interface, a float, a tagged or nested embedded
-// struct, ",string") it starts again with encoding/json, so the result and
-// the error are always encoding/json's: encoding/json is the rule, and
-// quickjson_test holds the two together.
+// It handles the part of encoding/json that the runtime-spec's types and
+// xrt's state need: objects into structs (exact key match) and
+// string-keyed maps, arrays into slices, strings (base64 into a []byte),
+// integers, booleans, null, and a value whose pointer has UnmarshalJSON
+// (time.Time, json.RawMessage). On anything else (an error of any kind, a
+// key that only matches a field case-insensitively, a pointer type with
+// its own UnmarshalJSON, UnmarshalText, an interface, a float, a tagged or
+// nested embedded struct, ",string") it starts again with encoding/json,
+// so the result and the error are always encoding/json's: encoding/json
+// is the rule, and quickjson_test holds the two together.
 package quickjson
 
 import (
@@ -183,8 +183,11 @@ func (d *decoder) enter() bool {
 
 func (d *decoder) value(v reflect.Value) error {
 	c := d.peek()
-	if c == 0 || custom(v.Type()) {
+	if c == 0 {
 		return errBail
+	}
+	if custom(v.Type()) {
+		return d.unmarshaler(v)
 	}
 	if c == 'n' {
 		if !d.literal("null") {
@@ -204,7 +207,7 @@ func (d *decoder) value(v reflect.Value) error {
 		}
 		v = v.Elem()
 		if custom(v.Type()) {
-			return errBail
+			return d.unmarshaler(v)
 		}
 	}
 	switch c {
@@ -257,6 +260,25 @@ func (d *decoder) value(v reflect.Value) error {
 		}
 	}
 	return errBail
+}
+
+// unmarshaler hands the value at pos, as it is written (null included),
+// to v's own UnmarshalJSON (time.Time's, json.RawMessage's), as
+// encoding/json does for an addressable value whose pointer has one. Any
+// other kind of custom decoding is left to encoding/json.
+func (d *decoder) unmarshaler(v reflect.Value) error {
+	t := v.Type()
+	if t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface || !v.CanAddr() || !reflect.PointerTo(t).Implements(unmarshalerType) {
+		return errBail
+	}
+	start := d.pos
+	if err := d.skip(); err != nil {
+		return err
+	}
+	if v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(d.data[start:d.pos]) != nil {
+		return errBail
+	}
+	return nil
 }
 
 func number(v reflect.Value, s string) error {

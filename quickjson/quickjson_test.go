@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -134,6 +135,41 @@ func TestTakesTheSpec(t *testing.T) {
 	}
 }
 
+// stamped is the shape of xrt's state.json: times and raw JSON.
+type stamped struct {
+	ID      string            `json:"id"`
+	Created time.Time         `json:"created"`
+	When    *time.Time        `json:"when,omitempty"`
+	Raw     json.RawMessage   `json:"raw,omitempty"`
+	Times   []time.Time       `json:"times,omitempty"`
+	Named   map[string]string `json:"named,omitempty"`
+}
+
+// A value whose pointer has UnmarshalJSON gets the value as written, null
+// included; what it refuses is encoding/json's error.
+func TestUnmarshalerValues(t *testing.T) {
+	for _, c := range []string{
+		`{"id":"a","created":"2026-12-03T21:30:00.123456789Z","raw":{"pid": 1, "x" : [ ] },"times":["2026-01-01T00:00:00+01:00",null]}`,
+		`{"created":null,"raw":null}`,
+		`{"raw":"a\u00e9\n","named":{"k":"v"}}`,
+	} {
+		var s stamped
+		if err := decode([]byte(c), reflect.ValueOf(&s).Elem()); err != nil {
+			t.Fatalf("%s left to encoding/json: %v", c, err)
+		}
+		agree[stamped](t, []byte(c))
+	}
+	for _, c := range []string{
+		`{"created":"yesterday"}`,
+		`{"created":5}`,
+		`{"when":"2026-12-03T21:30:00Z"}`,
+		`{"when":null}`,
+		`{"raw":{"a":}}`,
+	} {
+		agree[stamped](t, []byte(c))
+	}
+}
+
 func TestNotZeroGoesToEncodingJSON(t *testing.T) {
 	s := specs.Spec{Hostname: "kept"}
 	if err := Unmarshal([]byte(`{"domainname":"d"}`), &s); err != nil || s.Hostname != "kept" || s.Domainname != "d" {
@@ -148,8 +184,10 @@ func FuzzAgreesWithEncodingJSON(f *testing.F) {
 	if data, err := os.ReadFile("../bundle/testdata/spec-example.json"); err == nil {
 		f.Add(data)
 	}
+	f.Add([]byte(`{"id":"a","created":"2026-12-03T21:30:00.1Z","when":null,"raw":{"pid":1},"times":["2026-01-01T00:00:00+01:00"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		agree[specs.Spec](t, data)
 		agree[outer](t, data)
+		agree[stamped](t, data)
 	})
 }
