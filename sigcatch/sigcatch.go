@@ -7,8 +7,13 @@
 // wall time and 1.6 ms of CPU in a bare Go program here, and two thirds of
 // a foreground run's context switches. Here one cgo call installs a C
 // handler for each signal, which writes its number to a pipe that a
-// goroutine reads: the signals arrive as Notify would deliver them. All
-// but SIGPIPE, whose handling the runtime ties to Notify (see Forwarded).
+// goroutine reads: the signals arrive as Notify would deliver them.
+//
+// Even one Notify costs two threads: the runtime's signal-mask thread
+// (locked) and the one its signal loop blocks. SIGPIPE, the one signal
+// whose handling the runtime ties to os/signal (see Forwarded), is
+// therefore marked ignored with signal.Ignore, which starts neither,
+// before the handler takes it.
 package sigcatch
 
 // #cgo CFLAGS: -Wall -Wextra -O2
@@ -26,16 +31,17 @@ import (
 // Forwarded are the signals Catch takes with its handler: every signal
 // os/signal's Notify delivers when given none (the runtime's _SigNotify
 // ones), but SIGCHLD, SIGURG (the runtime preempts goroutines with it),
-// SIGWINCH (a terminal's size, which package console follows), SIGPROF
-// (the runtime's profiler, never delivered by Notify) and SIGPIPE, which
-// Catch leaves to Notify: a write to a broken stdout or stderr then fails
-// with EPIPE, where without Notify the runtime would die of it.
+// SIGWINCH (a terminal's size, which package console follows) and
+// SIGPROF (the runtime's profiler, never delivered by Notify). SIGPIPE is
+// one of them: a write to a broken stdout or stderr must fail with EPIPE,
+// and the runtime makes the process die of it instead unless SIGPIPE is
+// Notify'd or ignored (runtime.sigpipe), so Catch ignores it first.
 var Forwarded = forwarded()
 
 func forwarded() []unix.Signal {
 	sigs := []unix.Signal{
 		unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGUSR1,
-		unix.SIGUSR2, unix.SIGALRM, unix.SIGTERM, unix.SIGCONT,
+		unix.SIGUSR2, unix.SIGALRM, unix.SIGTERM, unix.SIGCONT, unix.SIGPIPE,
 		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGXCPU, unix.SIGXFSZ,
 		unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR,
 	}
@@ -47,9 +53,9 @@ func forwarded() []unix.Signal {
 	return sigs
 }
 
-// Catch makes every signal of Forwarded, and SIGPIPE, arrive on sigs from
-// now on, until the process ends. A signal that finds sigs full waits for
-// room, and more than a pipe's worth waiting are dropped.
+// Catch makes every signal of Forwarded arrive on sigs from now on, until
+// the process ends. A signal that finds sigs full waits for room, and more
+// than a pipe's worth waiting are dropped.
 func Catch(sigs chan os.Signal) error {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
@@ -59,13 +65,15 @@ func Catch(sigs chan os.Signal) error {
 	for i, s := range Forwarded {
 		nums[i] = C.int(s)
 	}
+	// Marked ignored for the runtime's sake; the handler below replaces
+	// the SIG_IGN this sets (which a child would otherwise inherit).
+	signal.Ignore(unix.SIGPIPE)
 	// The write end stays open for the handler as long as the process.
 	if rc := C.xrt_catch_signals(C.int(p[1]), &nums[0], C.int(len(nums))); rc < 0 {
 		unix.Close(p[0])
 		unix.Close(p[1])
 		return fmt.Errorf("catch signals: sigaction: %w", unix.Errno(-rc))
 	}
-	signal.Notify(sigs, unix.SIGPIPE) // one round trip (see the package doc)
 	r := os.NewFile(uintptr(p[0]), "signals")
 	go func() {
 		buf := make([]byte, 64)

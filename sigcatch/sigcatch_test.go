@@ -1,8 +1,11 @@
 package sigcatch
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,14 +49,55 @@ func TestCatchDeliversSignals(t *testing.T) {
 }
 
 // Forwarded is what os/signal's Notify(c) would deliver, but the four
-// signals the runtime or a terminal keeps, and SIGPIPE (Notify's).
+// signals the runtime or a terminal keeps.
 func TestForwardedSet(t *testing.T) {
-	for _, s := range []unix.Signal{unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGPROF, unix.SIGPIPE, unix.SIGKILL, unix.SIGSTOP, unix.SIGSEGV, 32, 33, 34} {
+	for _, s := range []unix.Signal{unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGPROF, unix.SIGKILL, unix.SIGSTOP, unix.SIGSEGV, 32, 33, 34} {
 		if slices.Contains(Forwarded, s) {
 			t.Errorf("%v is forwarded", s)
 		}
 	}
-	if len(Forwarded) != 47 {
-		t.Errorf("%d signals taken by the handler, want 47 (52 of Notify's less 5)", len(Forwarded))
+	if !slices.Contains(Forwarded, unix.SIGPIPE) {
+		t.Errorf("SIGPIPE is not forwarded")
+	}
+	if len(Forwarded) != 48 {
+		t.Errorf("%d signals taken by the handler, want 48 (52 of Notify's less 4)", len(Forwarded))
+	}
+}
+
+// After Catch, a write to a broken stdout fails with EPIPE: the runtime
+// does not make the process die of SIGPIPE, as it does when SIGPIPE is
+// neither Notify'd nor ignored. Run in a child, whose stdout is broken.
+func TestBrokenStdoutIsAnError(t *testing.T) {
+	if os.Getenv("SIGCATCH_EPIPE_CHILD") != "" {
+		sigs := make(chan os.Signal, 8)
+		if err := Catch(sigs); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		var p [2]int
+		if err := unix.Pipe(p[:]); err != nil {
+			os.Exit(3)
+		}
+		unix.Close(p[0])
+		unix.Dup2(p[1], 1)
+		_, err := os.Stdout.Write([]byte("x"))
+		fmt.Fprintf(os.Stderr, "write: %v\n", err)
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(os.Stderr, "forwarded: %v\n", s)
+		case <-time.After(5 * time.Second):
+		}
+		os.Exit(0)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStdoutIsAnError$")
+	cmd.Env = append(os.Environ(), "SIGCATCH_EPIPE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v (killed by SIGPIPE?); said %q", err, out)
+	}
+	for _, want := range []string{"write: write /dev/stdout: broken pipe", "forwarded: broken pipe"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("child said %q, want %q", out, want)
+		}
 	}
 }

@@ -122,3 +122,25 @@ wait_fg() {
 		[ "$rc" -eq 7 ]
 	done
 }
+
+@test "signals: the container's process ignores and blocks no signal, though run and exec catch them all (SIGPIPE too)" {
+	# run and exec mark SIGPIPE ignored for the Go runtime's sake, then
+	# catch it: a caught signal is reset to its default by execve, an
+	# ignored one would be inherited by the container. (cat, not sh:
+	# busybox sh -c ignores SIGQUIT itself.)
+	set_args cat /proc/self/status
+	run xrt run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	CID=$CID-exec
+	set_args sleep 100
+	run xrt_run_d "$CID"
+	[ "$status" -eq 0 ]
+	run xrt exec "$CID" cat /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+}
