@@ -2,7 +2,10 @@ package cgroups
 
 import (
 	"fmt"
+	"os"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Device access rules.
@@ -137,7 +140,9 @@ func setDevicesV1(dir string, rules []DeviceRule) error {
 	if dir == "" {
 		return notMounted("device rules", "devices")
 	}
-	if err := writeFile(dir, "devices.deny", "a"); err != nil {
+	files := &ruleFiles{dir: dir}
+	defer files.close()
+	if err := files.write("devices.deny", "a"); err != nil {
 		return err
 	}
 	for i := range rules {
@@ -146,10 +151,48 @@ func setDevicesV1(dir string, rules []DeviceRule) error {
 			file = "devices.allow"
 		}
 		for _, line := range rules[i].v1Lines() {
-			if err := writeFile(dir, file, line); err != nil {
+			if err := files.write(file, line); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// ruleFiles writes a v1 cgroup's device rules, one write(2) per rule (the
+// kernel parses each write as one), through devices.allow and
+// devices.deny each opened once: a container's default rules are a dozen.
+type ruleFiles struct {
+	dir         string
+	allow, deny int // 0: not open yet
+}
+
+func (r *ruleFiles) write(file, value string) error {
+	fd := &r.deny
+	if file == "devices.allow" {
+		fd = &r.allow
+	}
+	p := r.dir + "/" + file
+	if traceWrite != nil {
+		traceWrite(p, value)
+	}
+	if *fd == 0 {
+		f, err := openRetry(p, unix.O_WRONLY|unix.O_CLOEXEC)
+		if err != nil {
+			return setError(file, value, &os.PathError{Op: "open", Path: p, Err: err})
+		}
+		*fd = f
+	}
+	if err := writeAll(*fd, value); err != nil {
+		return setError(file, value, &os.PathError{Op: "write", Path: p, Err: err})
+	}
+	return nil
+}
+
+func (r *ruleFiles) close() {
+	for _, fd := range []int{r.allow, r.deny} {
+		if fd > 0 {
+			unix.Close(fd)
+		}
+	}
 }
