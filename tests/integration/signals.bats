@@ -123,24 +123,41 @@ wait_fg() {
 	done
 }
 
-@test "signals: the container's process ignores and blocks no signal, though run and exec catch them all (SIGPIPE too)" {
+# sig_field NAME STATUS-TEXT: the hex mask of /proc/PID/status's NAME line.
+sig_field() {
+	awk -v f="$1:" '$1 == f {print $2}' <<<"$2"
+}
+
+# check_sigs STATUS-TEXT: the container's process ignores no signal but
+# some its caller ignored that xrt never takes (32, 33 and 34, which glibc
+# and musl keep: bits 31 to 33; make ignores 32 and 33), and blocks what
+# its caller blocked.
+check_sigs() {
+	local ign blk caller
+	caller=$(cat /proc/self/status)
+	ign=$(sig_field SigIgn "$1")
+	blk=$(sig_field SigBlk "$1")
+	[ -n "$ign" ] && [ -n "$blk" ]
+	[ $((0x$ign & ~(0x$(sig_field SigIgn "$caller") & 0x380000000))) -eq 0 ]
+	[ "$blk" = "$(sig_field SigBlk "$caller")" ]
+}
+
+@test "signals: the container's process ignores and blocks only what its caller did, though run and exec catch every signal (SIGPIPE too)" {
 	# run and exec mark SIGPIPE ignored for the Go runtime's sake, then
 	# catch it: a caught signal is reset to its default by execve, an
 	# ignored one would be inherited by the container. (cat, not sh:
 	# busybox sh -c ignores SIGQUIT itself.)
 	set_args cat /proc/self/status
 	run xrt run --bundle "$BUNDLE" "$CID"
-	echo "$output"
+	echo "$output" | grep '^Sig'
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
-	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	check_sigs "$output"
 	CID=$CID-exec
 	set_args sleep 100
 	run xrt_run_d "$CID"
 	[ "$status" -eq 0 ]
 	run xrt exec "$CID" cat /proc/self/status
-	echo "$output"
+	echo "$output" | grep '^Sig'
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
-	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	check_sigs "$output"
 }
