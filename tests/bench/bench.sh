@@ -18,7 +18,9 @@
 #               container, then BENCH_PAR concurrent `delete -f`: wall time
 #               of each batch and the CPU of all of it, BENCH_PAR_N times
 #   scale-K     cycle with K containers already running under the same
-#               --root, for each K of BENCH_SCALE ("0 100 1000")
+#               --root, for each K of BENCH_SCALE ("0 100 1000"), timed
+#               once the machine is quiet again after starting them (at
+#               most BENCH_SETTLE, 60, seconds)
 #   memory      what the process waiting for `start` (xrt init, runc init,
 #               crun's child) holds, with BENCH_MEM_K containers created:
 #               RSS, anonymous, and private (RSS less shared pages)
@@ -412,6 +414,28 @@ down() {
 	done
 }
 
+# settle: after a burst of containers started (or removed), wait until the
+# machine is quiet again, at most BENCH_SETTLE (60) seconds: the kernel
+# finishes such a burst in the background (network namespaces, RCU,
+# memory cgroups), and a cycle timed meanwhile measures the burst, not
+# the count of containers. Quiet: under 10% of the CPUs busy for a second
+# (/proc/stat). Prints how long it waited.
+settle() {
+	local t cpu u n s i w busy0 tot0 busy1 tot1 rest
+	for ((t = 0; t < ${BENCH_SETTLE:-60}; t++)); do
+		read -r cpu u n s i w rest </proc/stat
+		busy0=$((u + n + s)) tot0=$((u + n + s + i + w))
+		nap 1
+		read -r cpu u n s i w rest </proc/stat
+		busy1=$((u + n + s)) tot1=$((u + n + s + i + w))
+		((tot1 > tot0)) || continue
+		if ((100 * (busy1 - busy0) / (tot1 - tot0) < 10)); then
+			break
+		fi
+	done
+	echo "$t"
+}
+
 load_mid=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if ((PAR_N > 0 && PAR > 0)); then
@@ -440,7 +464,7 @@ scale_rts=()
 for rt in $SCALE_RT; do
 	case " ${rts[*]} " in *" $rt "*) scale_rts+=("$rt") ;; esac
 done
-declare -A HAVE
+declare -A HAVE SETTLED
 scale_ks=$(tr ' ' '\n' <<<"$SCALE" | grep . | sort -n | uniq | paste -sd' ' -) || true
 if [ -n "$scale_ks" ] && ((${#scale_rts[@]} > 0)); then
 	say "cycle with $scale_ks containers running under the same root: ${scale_rts[*]}, $SCALE_N each"
@@ -452,6 +476,7 @@ if [ -n "$scale_ks" ] && ((${#scale_rts[@]} > 0)); then
 			up "$rt" bg "${HAVE[$rt]}" "$K"
 			HAVE[$rt]=$K
 		done
+		SETTLED[$K]=$(settle)
 		for ((j = 0; j <= SCALE_N; j++)); do
 			for ((k = 0; k < ns; k++)); do
 				rt=${scale_rts[(j + k) % ns]}
@@ -604,7 +629,7 @@ date=$(date -u +%Y-%m-%dT%H:%MZ)
 	if [ -n "${scale_ks:-}" ] && [ -n "${MED[scale-${scale_ks%% *}:xrt]:-}" ]; then
 		lo=${scale_ks%% *}
 		hi=${scale_ks##* }
-		echo "Cycle with $hi containers running against $lo: xrt $(ratio "${MED[scale-$hi:xrt]}" "${MED[scale-$lo:xrt]}")x$(for rt in "${others[@]}"; do [ -z "${MED[scale-$hi:$rt]:-}" ] || printf ', %s %sx' "$rt" "$(ratio "${MED[scale-$hi:$rt]}" "${MED[scale-$lo:$rt]}")"; done), the floor $(ratio "${MED[scale-$hi:floor]:--}" "${MED[scale-$lo:floor]:--}")x (floor at each count:$(for K in $scale_ks; do printf ' %s ms' "${MED[scale-$K:floor]:--}"; done))."
+		echo "Cycle with $hi containers running against $lo: xrt $(ratio "${MED[scale-$hi:xrt]}" "${MED[scale-$lo:xrt]}")x$(for rt in "${others[@]}"; do [ -z "${MED[scale-$hi:$rt]:-}" ] || printf ', %s %sx' "$rt" "$(ratio "${MED[scale-$hi:$rt]}" "${MED[scale-$lo:$rt]}")"; done), the floor $(ratio "${MED[scale-$hi:floor]:--}" "${MED[scale-$lo:floor]:--}")x (floor at each count:$(for K in $scale_ks; do printf ' %s ms' "${MED[scale-$K:floor]:--}"; done); timed once the machine was quiet, after$(for K in $scale_ks; do printf ' %s s' "${SETTLED[$K]:--}"; done))."
 	fi
 	if ((MEM_K > 0)); then
 		echo
