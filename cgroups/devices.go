@@ -140,7 +140,7 @@ func setDevicesV1(dir string, rules []DeviceRule) error {
 	if dir == "" {
 		return notMounted("device rules", "devices")
 	}
-	files := &ruleFiles{dir: dir}
+	files := &ruleFiles{dir: dir, allow: -1, deny: -1}
 	defer files.close()
 	if err := files.write("devices.deny", "a"); err != nil {
 		return err
@@ -164,7 +164,7 @@ func setDevicesV1(dir string, rules []DeviceRule) error {
 // devices.deny each opened once: a container's default rules are a dozen.
 type ruleFiles struct {
 	dir         string
-	allow, deny int // 0: not open yet
+	allow, deny int // -1: not open yet
 }
 
 func (r *ruleFiles) write(file, value string) error {
@@ -176,7 +176,7 @@ func (r *ruleFiles) write(file, value string) error {
 	if traceWrite != nil {
 		traceWrite(p, value)
 	}
-	if *fd == 0 {
+	if *fd < 0 {
 		f, err := openRetry(p, unix.O_WRONLY|unix.O_CLOEXEC)
 		if err != nil {
 			return setError(file, value, &os.PathError{Op: "open", Path: p, Err: err})
@@ -191,7 +191,7 @@ func (r *ruleFiles) write(file, value string) error {
 
 func (r *ruleFiles) close() {
 	for _, fd := range []int{r.allow, r.deny} {
-		if fd > 0 {
+		if fd >= 0 {
 			unix.Close(fd)
 		}
 	}
