@@ -11,22 +11,9 @@
 // wall time (interleaved A/B, 80 runs each). The little C code xrt runs
 // (libseccomp's compiler, the handshake's buffers) never contends for it.
 //
-// Import it for its effect, from package main.
+// Import it for its effect, from package main. Its test looks through
+// package arenaprobe, which only tests link.
 package cruntime
 
 // #cgo CFLAGS: -Wall -Wextra -O2
-// #include "arena.h"
 import "C"
-
-import "syscall"
-
-// arenas says how many malloc arenas the process has: the test's view.
-func arenas() int { return int(C.xrt_arenas()) }
-
-// mallocOnThread mallocs on a new C thread: the test's view.
-func mallocOnThread() error {
-	if rc := C.xrt_malloc_on_thread(); rc != 0 {
-		return syscall.Errno(rc)
-	}
-	return nil
-}

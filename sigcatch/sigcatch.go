@@ -56,7 +56,7 @@ func forwarded() []unix.Signal {
 // Catch makes every signal of Forwarded arrive on sigs from now on, until
 // the process ends. A signal that finds sigs full waits for room, and more
 // than a pipe's worth waiting are dropped.
-func Catch(sigs chan os.Signal) error {
+func Catch(sigs chan<- os.Signal) error {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return fmt.Errorf("catch signals: pipe: %w", err)

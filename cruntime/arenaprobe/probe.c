@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "probe.h"
 
 int xrt_arenas(void)
 {
