@@ -23,7 +23,8 @@ import (
 	"xrt/image"
 	"xrt/imagebundle"
 	"xrt/logs"
-	_ "xrt/nsenter" // the C constructor that enters namespaces for `xrt init`
+	_ "xrt/nsenter"    // the C constructor that enters namespaces for `xrt init`
+	_ "xrt/timerslack" // a coarse timer slack for the Go runtime's sysmon thread
 )
 
 // Set by the Makefile.

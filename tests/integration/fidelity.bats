@@ -314,3 +314,42 @@ load ../helpers
 	[ "$status" -eq 0 ]
 	[ "$(cat "$file")" = 0 ]
 }
+
+# Timer slack is inherited across fork and execve: the Go runtime's sysmon
+# thread takes a coarse one (package timerslack), which must not reach what
+# xrt starts.
+@test "fidelity: the container, its hooks and exec get the caller's timer slack; xrt's sysmon 1ms" {
+	local hook=$BATS_TEST_TMPDIR/hook.slack
+	update_config '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "cat /proc/self/timerslack_ns > \($f)"]}]' \
+		--arg f "$hook"
+	set_cmd 'cat /proc/self/timerslack_ns; exec sleep 100'
+	# slacked NS CMD...: exec CMD with a timer slack of NS, as a caller's.
+	local slacked=(bash -c 'echo "$1" >/proc/$$/timerslack_ns && shift && exec "$@"' -)
+	CREATED_IDS+=("$CID")
+	"${slacked[@]}" 123456 "$XRT" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.log" 2>&1 &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	wait_for_state "$CID" running
+	wait_for_file "$hook"
+	[ "$(cat "$hook")" = 123456 ]
+	for i in {1..100}; do [ -s "$BATS_TEST_TMPDIR/run.log" ] && break; sleep 0.05; done
+	[ "$(cat "$BATS_TEST_TMPDIR/run.log")" = 123456 ]
+	[ "$(cat "/proc/$(state_field "$CID" pid)/timerslack_ns")" = 123456 ]
+	# The foreground run's threads, each by its id: sysmon's and the rest.
+	if ! is_runc; then
+		local tid slacks=()
+		for tid in /proc/"$BG_PID"/task/*; do
+			slacks+=("$(cat "/proc/${tid##*/}/timerslack_ns")")
+		done
+		echo "threads' slack: ${slacks[*]}"
+		[ "$(printf '%s\n' "${slacks[@]}" | grep -cx 1000000)" -eq 1 ]
+		[ "$(printf '%s\n' "${slacks[@]}" | grep -cvx -e 1000000 -e 123456)" -eq 0 ]
+	fi
+
+	run "${slacked[@]}" 234567 "$XRT" --root "$ROOT" exec "$CID" cat /proc/self/timerslack_ns
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 234567 ]
+	xrt kill "$CID" KILL
+	wait_bg "$BG_PID"
+}
