@@ -7,7 +7,6 @@ import (
 	"maps"
 	"os"
 	"reflect"
-	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -118,7 +117,6 @@ func startCgroupRest(cg cgroups.Manager, l cgroupLimits) *cgroupRest {
 			r.err = setLimits(cg, l.now)
 		}
 	}()
-	runtime.Gosched() // start it now (see makeNetnsAhead)
 	return r
 }
 

@@ -45,8 +45,6 @@ func startFastSetup(cfg *containerinit.Config, pid, procfd int, planW *os.File, 
 			run()
 		}()
 	}
-	// Start it now rather than when spawn next blocks (see makeNetnsAhead).
-	runtime.Gosched()
 	return s
 }
 
