@@ -97,9 +97,9 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		return strconv.Itoa(2 + len(extra))
 	}
 	namespaces := o.namespaces
-	if f := o.netns.get(); f != nil {
-		namespaces = withNetworkPath(namespaces, "fd:"+fd(f))
-		logs.Debugf("init joins the network namespace made ahead for it")
+	if o.netns != nil {
+		// Still being made, maybe: it goes with "go", while init starts.
+		namespaces = withNetworkPath(namespaces, nsenter.NSWithGo)
 	}
 	env := []string{
 		nsenter.EnvSync + "=" + fd(child),
@@ -257,7 +257,7 @@ func spawn(o *spawnOpts) (p *initProc, err error) {
 		}
 		setup.wait()
 	}()
-	if err := parent.Send(handshake.Msg{Type: handshake.Go}); err != nil {
+	if err := sendGo(parent, o.netns); err != nil {
 		// It may have said why before it went.
 		if m, rerr := parent.Recv(); rerr == nil && m.Type == handshake.Error {
 			return p, initError(m.Message)
@@ -543,9 +543,19 @@ func namespaceList(s *specs.Spec) string {
 	return strings.Join(parts, ",")
 }
 
+// sendGo tells init to go on, with the network namespace made ahead when
+// there is one (nsenter.NSWithGo).
+func sendGo(c *handshake.Conn, netns *netnsAhead) error {
+	m := handshake.Msg{Type: handshake.Go}
+	if f := netns.get(); f != nil {
+		logs.Debugf("init joins the network namespace made ahead for it")
+		return c.SendFd(m, int(f.Fd()))
+	}
+	return c.Send(m)
+}
+
 // withNetworkPath makes the new network namespace of list (see
-// namespaceList) the one at path ("fd:N": init's fd N, which nsenter
-// closes once it has joined it).
+// namespaceList) the one at path.
 func withNetworkPath(list, path string) string {
 	items := strings.Split(list, ",")
 	for i, item := range items {

@@ -37,6 +37,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "nsenter.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -88,18 +90,38 @@ static void send_pid(const char *type, pid_t pid)
 
 // expect blocks until the parent sends a message of the given type. The
 // parent closing the socket (it failed) ends this process quietly.
-static void expect(const char *type)
+// expect_fd waits for a message of this type from the parent and returns
+// the fd that came with it (close-on-exec), or -1.
+static int expect_fd(const char *type)
 {
 	char buf[512], want[64];
-	ssize_t n = recv(syncfd, buf, sizeof(buf) - 1, 0);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+	ssize_t n = recvmsg(syncfd, &msg, MSG_CMSG_CLOEXEC);
 	if (n <= 0)
 		_exit(1);
 	buf[n] = 0;
+	int fd = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	snprintf(want, sizeof(want), "\"type\":\"%s\"", type);
 	if (!strstr(buf, want)) {
 		errno = 0;
 		bail("nsenter: expected %s from parent, got %s", type, buf);
 	}
+	return fd;
+}
+
+static void expect(const char *type)
+{
+	int fd = expect_fd(type);
+	if (fd >= 0)
+		close(fd);
 }
 
 // seal_rootless is seal for an unprivileged user, who cannot make a mount
@@ -315,31 +337,34 @@ __attribute__((constructor(1000))) static void xrt_nsenter(int argc, char **argv
 		unsetenv("_XRT_MNTNS_FD");
 	}
 
-	expect("go");
+	int gofd = expect_fd("go");
 	if (getenv("_XRT_DEBUG"))
 		send_json("{\"type\":\"log\",\"level\":\"debug\",\"message\":\"nsexec container setup: nsenter joins and creates the namespaces\"}");
 	parse_namespaces(getenv("_XRT_NS"));
 
 	// Open every path before joining anything: a joined mount namespace
 	// would change what the later paths mean.
-	// "fd:N" (never from a config, whose paths are absolute) is a namespace
-	// the parent made ahead and passed as fd N: used, then closed with the
-	// others once joined, so that the container never holds it.
+	// XRT_NS_WITH_GO (never from a config, whose paths are absolute) is a
+	// new namespace the parent made while this process started and sent
+	// with "go": joined, then closed with the others, so that the
+	// container never holds it. When none came, it is made here.
 	for (struct nsdef *ns = namespaces; ns->name; ns++) {
 		if (!ns->path)
 			continue;
-		if (strncmp(ns->path, "fd:", 3) == 0) {
-			char *end;
-			errno = 0;
-			long fd = strtol(ns->path + 3, &end, 10);
-			if (errno || *end || fd < 3 || fd > INT_MAX)
-				bail("nsenter: bad %s namespace %s", ns->name, ns->path);
-			ns->fd = (int)fd;
+		if (strcmp(ns->path, XRT_NS_WITH_GO) == 0) {
+			if (gofd < 0) {
+				ns->path = NULL;
+				ns->create = 1;
+			}
+			ns->fd = gofd;
+			gofd = -1;
 			continue;
 		}
 		if ((ns->fd = open(ns->path, O_RDONLY | O_CLOEXEC)) < 0)
 			bail("nsenter: open %s namespace %s", ns->name, ns->path);
 	}
+	if (gofd >= 0)
+		close(gofd);
 
 	struct nsdef *user = &namespaces[0];
 	// Before a joined user namespace, every other namespace this process

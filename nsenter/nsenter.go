@@ -10,7 +10,7 @@
 package nsenter
 
 // #cgo CFLAGS: -Wall -Wextra -O2
-// int xrt_restore_thp(void);
+// #include "nsenter.h"
 import "C"
 
 // RestoreTHP gives the process back the transparent huge page setting of
@@ -30,3 +30,8 @@ const (
 	// no mount namespace of its own.
 	EnvHostMntNS = "_XRT_MNTNS_FD"
 )
+
+// NSWithGo, as the path of a namespace in EnvNS, is a new namespace the
+// parent made while init started and sends with the "go" message; init
+// makes its own when none comes.
+const NSWithGo = C.XRT_NS_WITH_GO
