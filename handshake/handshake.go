@@ -68,12 +68,50 @@ type Conn struct{ f *os.File }
 
 // Pair returns the parent's end and the child's end (to pass to the child,
 // which inherits it without close-on-exec through ExtraFiles).
+//
+// The parent's end is non-blocking, so Go's poller waits on it: a goroutine
+// waiting for init parks instead of holding its thread, and its P, in a
+// blocking recvmsg, which left other goroutines to wait for the runtime to
+// take the P back and made it start threads. The child's end is a socket
+// of its own and stays blocking, as nsenter's C code expects.
 func Pair() (parent *Conn, child *os.File, err error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("socketpair: %w", err)
 	}
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
 	return &Conn{os.NewFile(uintptr(fds[0]), "handshake")}, os.NewFile(uintptr(fds[1]), "handshake-child"), nil
+}
+
+// read runs recv, a call on the socket, until it does not fail with EAGAIN:
+// through the poller on a non-blocking end, once on a blocking one.
+func (c *Conn) read(recv func(fd int) error) error {
+	rc, err := c.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var rerr error
+	if err := rc.Read(func(fd uintptr) bool {
+		rerr = recv(int(fd))
+		return rerr != unix.EAGAIN
+	}); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// peekSize is the size of the next packet, 0 when the peer is gone.
+func (c *Conn) peekSize() (int, error) {
+	var size int
+	err := c.read(func(fd int) (err error) {
+		size, _, err = unix.Recvfrom(fd, nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		return err
+	})
+	return size, err
 }
 
 // FromFD wraps an inherited end.
@@ -96,7 +134,7 @@ func (c *Conn) Recv() (Msg, error) {
 	var m Msg
 	// Peek at the packet's real size first: a spec's annotations can make
 	// a state message of any size.
-	size, _, err := unix.Recvfrom(int(c.f.Fd()), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+	size, err := c.peekSize()
 	if err != nil {
 		return m, fmt.Errorf("receive: %w", err)
 	}
@@ -132,7 +170,17 @@ func (c *Conn) SendFd(m Msg, fd int) error {
 	if err != nil {
 		return err
 	}
-	if err := unix.Sendmsg(int(c.f.Fd()), b, unix.UnixRights(fd), nil, 0); err != nil {
+	rc, err := c.f.SyscallConn()
+	if err == nil {
+		var serr error
+		if err = rc.Write(func(sfd uintptr) bool {
+			serr = unix.Sendmsg(int(sfd), b, unix.UnixRights(fd), nil, 0)
+			return serr != unix.EAGAIN
+		}); err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("send %s: %w", m.Type, err)
 	}
 	return nil
@@ -143,7 +191,7 @@ func (c *Conn) SendFd(m Msg, fd int) error {
 func (c *Conn) RecvFd() (Msg, int, error) {
 	var m Msg
 	// Sized as Recv sizes it: a peek leaves the fd with the packet.
-	size, _, err := unix.Recvfrom(int(c.f.Fd()), nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+	size, err := c.peekSize()
 	if err != nil {
 		return m, -1, fmt.Errorf("receive: %w", err)
 	}
@@ -152,7 +200,11 @@ func (c *Conn) RecvFd() (Msg, int, error) {
 	}
 	buf := make([]byte, size)
 	oob := make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(int(c.f.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	var n, oobn int
+	err = c.read(func(fd int) (err error) {
+		n, oobn, _, _, err = unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return err
+	})
 	if err != nil {
 		return m, -1, fmt.Errorf("receive: %w", err)
 	}
