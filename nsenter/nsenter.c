@@ -8,7 +8,8 @@
 //            copy of the binary.
 //     thp:   hold transparent huge pages off until the container's process
 //            (hold_off_thp).
-//  2. wait:  for "go" from the parent (it has put us into the cgroup).
+//  2. wait:  for "go" from the parent (it has put us into the cgroup), with
+//            the network namespace it made meanwhile, if any.
 //  3. join:  setns into every namespace given by path (user first).
 //  4. user:  unshare a new user namespace; the parent writes the id maps.
 //  5. new:   unshare the other new namespaces, write time offsets.
@@ -21,7 +22,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,10 +88,9 @@ static void send_pid(const char *type, pid_t pid)
 	send_json(json);
 }
 
-// expect blocks until the parent sends a message of the given type. The
-// parent closing the socket (it failed) ends this process quietly.
-// expect_fd waits for a message of this type from the parent and returns
-// the fd that came with it (close-on-exec), or -1.
+// expect_fd blocks until the parent sends a message of the given type and
+// returns the fd that came with it (close-on-exec), or -1. The parent
+// closing the socket (it failed) ends this process quietly.
 static int expect_fd(const char *type)
 {
 	char buf[512], want[64];
