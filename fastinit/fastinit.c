@@ -37,6 +37,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "nsenter.h"
+
 #include "plan.h"
 
 #ifndef FSOPEN_CLOEXEC
@@ -310,7 +312,7 @@ static void wait_for_start(void)
 
 __attribute__((constructor(2000))) static void xrt_fastinit(void)
 {
-	const char *sync = getenv("_XRT_SYNC_FD");
+	const char *sync = getenv(XRT_SYNC_ENV);
 	if (!sync || !getenv("_XRT_FASTINIT"))
 		return;
 	syncfd = atoi(sync);

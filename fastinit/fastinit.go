@@ -4,7 +4,7 @@
 // C init a Plan; the Go init (containerinit.Run) keeps every other case.
 package fastinit
 
-// #cgo CFLAGS: -Wall -Wextra -O2
+// #cgo CFLAGS: -Wall -Wextra -O2 -I${SRCDIR}/../nsenter
 // #include <stdlib.h>
 // #include "plan.h"
 import "C"

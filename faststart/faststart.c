@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nsenter.h"
+
 #include "defaults.h"
 #include "fastdel.h"
 
@@ -171,7 +173,7 @@ __attribute__((constructor)) static void xrt_faststart(int argc, char **argv, ch
 	(void)envp;
 	const char *root, *store, *id, *cmd, *off = getenv(XRT_NO_FASTPATH_ENV);
 	int force;
-	if (argc < 3 || getenv("_XRT_SYNC_FD") || (off && *off) || !(cmd = parse(argc, argv, &root, &store, &id, &force)))
+	if (argc < 3 || getenv(XRT_SYNC_ENV) || (off && *off) || !(cmd = parse(argc, argv, &root, &store, &id, &force)))
 		return;
 	char dir[4096];
 	if (snprintf(dir, sizeof(dir), "%s/%s", root, id) >= (int)sizeof(dir))

@@ -5,7 +5,7 @@
 // start.go and delete.go, which then run as if nothing had happened.
 package faststart
 
-// #cgo CFLAGS: -Wall -Wextra -O2
+// #cgo CFLAGS: -Wall -Wextra -O2 -I${SRCDIR}/../nsenter
 // #include <stdlib.h>
 // #include "fastdel.h"
 import "C"

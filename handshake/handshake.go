@@ -94,14 +94,29 @@ func (c *Conn) read(recv func(fd int) error) error {
 	if err != nil {
 		return err
 	}
-	var rerr error
-	if err := rc.Read(func(fd uintptr) bool {
-		rerr = recv(int(fd))
-		return rerr != unix.EAGAIN
+	return untilReady(rc.Read, recv)
+}
+
+// write is read for a call that sends.
+func (c *Conn) write(send func(fd int) error) error {
+	rc, err := c.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return untilReady(rc.Write, send)
+}
+
+// untilReady runs call through wait (a RawConn's Read or Write) until it
+// does not fail with EAGAIN, and returns its error.
+func untilReady(wait func(func(fd uintptr) bool) error, call func(fd int) error) error {
+	var cerr error
+	if err := wait(func(fd uintptr) bool {
+		cerr = call(int(fd))
+		return cerr != unix.EAGAIN
 	}); err != nil {
 		return err
 	}
-	return rerr
+	return cerr
 }
 
 // peekSize is the size of the next packet, 0 when the peer is gone.
@@ -170,17 +185,7 @@ func (c *Conn) SendFd(m Msg, fd int) error {
 	if err != nil {
 		return err
 	}
-	rc, err := c.f.SyscallConn()
-	if err == nil {
-		var serr error
-		if err = rc.Write(func(sfd uintptr) bool {
-			serr = unix.Sendmsg(int(sfd), b, unix.UnixRights(fd), nil, 0)
-			return serr != unix.EAGAIN
-		}); err == nil {
-			err = serr
-		}
-	}
-	if err != nil {
+	if err := c.write(func(sfd int) error { return unix.Sendmsg(sfd, b, unix.UnixRights(fd), nil, 0) }); err != nil {
 		return fmt.Errorf("send %s: %w", m.Type, err)
 	}
 	return nil

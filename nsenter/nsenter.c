@@ -322,7 +322,7 @@ int xrt_restore_thp(void)
 __attribute__((constructor(1000))) static void xrt_nsenter(int argc, char **argv, char **envp)
 {
 	(void)argc;
-	const char *sync = getenv("_XRT_SYNC_FD");
+	const char *sync = getenv(XRT_SYNC_ENV);
 	if (!sync)
 		return;
 	syncfd = atoi(sync);

@@ -21,7 +21,7 @@ func RestoreTHP() bool { return C.xrt_restore_thp() == 1 }
 
 // Environment variables the parent sets for `xrt init`.
 const (
-	EnvSync   = "_XRT_SYNC_FD" // fd of the SOCK_SEQPACKET socket to the parent
+	EnvSync   = C.XRT_SYNC_ENV // fd of the SOCK_SEQPACKET socket to the parent
 	EnvNS     = "_XRT_NS"      // comma list: "pid,mount" to create, "network=/path" to join
 	EnvTimeNS = "_XRT_TIMENS"  // lines for /proc/self/timens_offsets
 	EnvDebug  = "_XRT_DEBUG"   // set with --debug: init sends debug lines to the parent's log

@@ -6,6 +6,11 @@
 // comes.
 #define XRT_NS_WITH_GO "fd:go"
 
+// The environment variable that holds the fd of init's socket to the
+// parent (nsenter.EnvSync): set, the process is `xrt init` or the process
+// `xrt exec` starts, and every constructor of xrt's C code knows it.
+#define XRT_SYNC_ENV "_XRT_SYNC_FD"
+
 int xrt_restore_thp(void);
 
 #endif

@@ -2,13 +2,15 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
+#include "nsenter.h"
 #include "timerslack.h"
 
 long xrt_timerslack_caller = -1;
 
 __attribute__((constructor(101))) static void xrt_timerslack(void)
 {
-	if (getenv(XRT_TIMERSLACK_CHILD_ENV))
+	// xrt init and exec's process: their slack is the container's.
+	if (getenv(XRT_SYNC_ENV))
 		return;
 	// 0: a real-time caller, whose threads have none.
 	int caller = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);

@@ -6,31 +6,28 @@
 // default): a `run` woke it about 100 times, at several microseconds of CPU
 // each on a VM, where arming a timer exits to the hypervisor. With 1ms of
 // slack it wakes about ten times (perf stat of its nanosleeps), and a `run`
-// took 12% less CPU (interleaved A/B). Only sysmon: the scheduler's other threads also sleep on timers
-// (a thread about to steal a new goroutine naps 3us first), and with 1ms
-// of slack a goroutine started to work in parallel started a millisecond
-// late. The threads that fork keep the caller's slack, which timer slack
+// took 12% less CPU (interleaved A/B). Only sysmon: the scheduler's other
+// threads also sleep on timers (a thread about to steal a new goroutine
+// naps 3us first), and with 1ms of slack a goroutine started to work in
+// parallel started a millisecond late. The threads that fork keep the caller's slack, which timer slack
 // passes on through fork and execve: the container's processes, hooks,
 // ps and CRIU get what they would get under runc.
 //
 // See timerslack.c. Import it from package main for its effect.
 package timerslack
 
-// #cgo CFLAGS: -Wall -Wextra -O2
+// #cgo CFLAGS: -Wall -Wextra -O2 -I${SRCDIR}/../nsenter
 // #cgo LDFLAGS: -Wl,--wrap=pthread_create
 // #include "timerslack.h"
 import "C"
 
-// Sysmon is the slack of the Go runtime's sysmon thread, in ns.
-const Sysmon = C.XRT_TIMERSLACK_NS
+// sysmonSlack is the slack of the Go runtime's sysmon thread, in ns.
+const sysmonSlack = C.XRT_TIMERSLACK_NS
 
-// childEnv marks the processes that leave their slack alone (nsenter.EnvSync).
-const childEnv = C.XRT_TIMERSLACK_CHILD_ENV
-
-// Caller is the slack the process started with, and false when it left
+// caller is the slack the process started with, and false when it left
 // its threads' slack alone (xrt init and exec's process, a real-time
-// caller, or one whose slack is at least Sysmon).
-func Caller() (int, bool) {
+// caller, or one whose slack is at least sysmonSlack).
+func caller() (int, bool) {
 	c := int(C.xrt_timerslack_caller)
 	return c, c >= 0
 }

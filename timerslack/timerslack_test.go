@@ -6,15 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"xrt/nsenter"
 )
-
-func TestChildEnvIsNsentersSyncEnv(t *testing.T) {
-	if childEnv != nsenter.EnvSync {
-		t.Fatalf("the constructor skips processes with %s, nsenter's children have %s", childEnv, nsenter.EnvSync)
-	}
-}
 
 func slackOf(t *testing.T, tid string) int {
 	t.Helper()
@@ -31,8 +23,8 @@ func slackOf(t *testing.T, tid string) int {
 
 // The test binary links the wrapper too: one thread, sysmon, sleeps in
 // nanosleep with the coarse slack; every other has the caller's.
-func TestOnlySysmonHasTheCoarseSlack(t *testing.T) {
-	caller, ok := Caller()
+func TestOnlysysmonSlackHasTheCoarseSlack(t *testing.T) {
+	want, ok := caller()
 	if !ok {
 		t.Skip("started with a slack of 0 (real-time) or at least ours: nothing changed")
 	}
@@ -43,15 +35,15 @@ func TestOnlySysmonHasTheCoarseSlack(t *testing.T) {
 	var coarse []string
 	for _, task := range tasks {
 		switch got := slackOf(t, task.Name()); got {
-		case Sysmon:
+		case sysmonSlack:
 			coarse = append(coarse, task.Name())
-		case caller:
+		case want:
 		default:
-			t.Errorf("thread %s has a slack of %d, want %d or the caller's %d", task.Name(), got, Sysmon, caller)
+			t.Errorf("thread %s has a slack of %d, want %d or the caller's %d", task.Name(), got, sysmonSlack, want)
 		}
 	}
 	if len(coarse) != 1 {
-		t.Fatalf("threads with a slack of %d: %v, want one (sysmon)", Sysmon, coarse)
+		t.Fatalf("threads with a slack of %d: %v, want one (sysmon)", sysmonSlack, coarse)
 	}
 	// sysmon's usleep is nanosleep(2) (35 on amd64); no other thread of the
 	// runtime sleeps there for long.
@@ -69,7 +61,7 @@ func TestOnlySysmonHasTheCoarseSlack(t *testing.T) {
 
 // What the process starts gets the caller's slack, from whichever thread.
 func TestChildrenGetTheCallersSlack(t *testing.T) {
-	caller, ok := Caller()
+	want, ok := caller()
 	if !ok {
 		t.Skip("started with a slack of 0 (real-time) or at least ours: nothing changed")
 	}
@@ -78,8 +70,8 @@ func TestChildrenGetTheCallersSlack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.TrimSpace(string(out)); got != strconv.Itoa(caller) {
-			t.Fatalf("a child has a slack of %s, want the caller's %d", got, caller)
+		if got := strings.TrimSpace(string(out)); got != strconv.Itoa(want) {
+			t.Fatalf("a child has a slack of %s, want the caller's %d", got, want)
 		}
 	}
 }
